@@ -1,0 +1,43 @@
+"""Musyawarah's application factory: ``flask --app app run`` finds create_app."""
+import os
+from datetime import timedelta
+
+from flask import Flask
+
+
+def create_app(test_config=None):
+    """Build the app: configuration, extensions via init_app, blueprints."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(
+        MUSYAWARAH_ENV=os.environ.get("MUSYAWARAH_ENV", "development"),
+        SECRET_KEY=os.environ.get("SECRET_KEY"),
+        DATABASE_URL=os.environ.get("DATABASE_URL")
+        or f"sqlite:///{os.path.join(app.instance_path, 'musyawarah.sqlite3')}",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(days=30),
+        # A meeting can keep a page open for hours: the token lives as long as the session.
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="id",
+        BABEL_DEFAULT_TIMEZONE="Asia/Jakarta",
+        BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "translations"),
+        LANGUAGES=("id", "en"),
+        TALLY_REFRESH_SECONDS=5,
+    )
+    if test_config is not None:
+        app.config.update(test_config)
+    production = app.config["MUSYAWARAH_ENV"] == "production"
+    if not app.config["SECRET_KEY"]:
+        if production:
+            raise RuntimeError("SECRET_KEY must be set in production")
+        app.config["SECRET_KEY"] = "development-only-secret"
+    app.config.setdefault("SESSION_COOKIE_SECURE", production)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from workflow import cli, db
+    from workflow.web import init_app as init_web
+
+    db.init_app(app)
+    init_web(app)
+    cli.init_app(app)
+    return app

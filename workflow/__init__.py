@@ -1,0 +1,1 @@
+"""Musyawarah: participatory planning for village communities."""

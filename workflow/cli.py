@@ -1,0 +1,37 @@
+"""Command-line tasks: ``flask --app app seed-demo`` and ``flask --app app verify-audit``."""
+import click
+from flask import current_app
+from sqlmodel import Session
+
+from . import audit, demo, migrate
+from .db import get_engine
+
+
+def init_app(app) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(verify_audit)
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Migrate the database, then load the demo village Desa Sukamaju."""
+    if current_app.config["MUSYAWARAH_ENV"] == "production":
+        raise click.ClickException(
+            "seed-demo refuses to run in production: its accounts share one known password.")
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    with Session(get_engine(), expire_on_commit=False) as session:
+        created = demo.load(session)
+    click.echo("Loaded the demo village Desa Sukamaju." if created
+               else "The demo village is already there; nothing changed.")
+
+
+@click.command("verify-audit")
+def verify_audit():
+    """Check the hash chain of events; exit 1 naming the first broken event."""
+    with Session(get_engine()) as session:
+        verdict = audit.verify(session)
+    if not verdict.ok:
+        click.echo(f"BROKEN at event {verdict.broken_id}: {verdict.problem} "
+                   f"({verdict.checked} events before it are intact).", err=True)
+        raise SystemExit(1)
+    click.echo(f"OK: {verdict.checked} events, chain intact.")

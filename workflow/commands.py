@@ -1,0 +1,237 @@
+"""Use cases: one verb-named function each.
+
+Every command authorises the actor, asks the rules (the machine, the ballot
+rules), writes the records and the audit event, and commits, all in one
+transaction. It returns what it made or raises :class:`Refusal` with the
+reason; on any failure nothing it wrote is kept.
+"""
+import functools
+import json
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from . import audit, machine, voting
+from .accounts import role_in
+from .models import Ballot, Comment, Event, Program, ProgramAuthor, Round, Vote
+from .processes import AUTHOR, FACILITATOR, OFFICIAL, RESIDENT, TEMPLATES
+from .program_form import clean_program
+from .queries import ballot_tally, context_for, open_ballot
+from .reasons import N_, Reason, Refusal
+
+COMMENT_STANCES = ("support", "concern", "question")
+PROPOSERS = {RESIDENT, FACILITATOR, OFFICIAL}
+MAX_COMMENT = 4000
+
+
+def command(fn):
+    """Commit what ``fn`` wrote, or roll all of it back if it raised."""
+    @functools.wraps(fn)
+    def run(session: Session, *args, **kwargs):
+        try:
+            result = fn(session, *args, **kwargs)
+            session.commit()
+            return result
+        except BaseException:
+            session.rollback()
+            raise
+    return run
+
+
+def _not_found():
+    return Refusal("not_found", Reason(N_("That program does not exist.")))
+
+
+def _load_program(session: Session, program_id: int, lock: bool = False):
+    """The program and its round; the row is locked for the transaction when asked."""
+    query = select(Program).where(Program.id == program_id)
+    if lock:
+        query = query.with_for_update()
+    program = session.exec(query).first()
+    if program is None:
+        raise _not_found()
+    return program, session.get(Round, program.round_id)
+
+
+def roles_on(session: Session, user_id: int, program: Program, rnd: Round) -> frozenset:
+    """The actor's roles for this program: their community role, plus author."""
+    role = role_in(session, user_id, rnd.community_id)
+    if role is None:
+        return frozenset()
+    is_author = session.exec(select(ProgramAuthor.id).where(
+        ProgramAuthor.program_id == program.id, ProgramAuthor.user_id == user_id)).first()
+    return frozenset({role, AUTHOR} if is_author else {role})
+
+
+def _member_roles(session, actor, program, rnd) -> frozenset:
+    roles = roles_on(session, actor.id, program, rnd)
+    if not roles:
+        # Outsiders learn nothing about the program, not even that it exists.
+        raise _not_found()
+    return roles
+
+
+@command
+def create_program(session: Session, actor, round_id: int, form: dict, submission_key: str,
+                   now: datetime) -> Program:
+    """Save a new program as a draft, with the actor as its first author."""
+    rnd = session.get(Round, round_id)
+    role = role_in(session, actor.id, rnd.community_id) if rnd else None
+    if role is None:
+        raise Refusal("not_found", Reason(N_("That planning round does not exist.")))
+    if role not in PROPOSERS:
+        raise Refusal("forbidden", Reason(N_("Your role cannot propose programs here.")))
+    if submission_key:
+        existing = session.exec(select(Program).where(
+            Program.submission_key == submission_key)).first()
+        if existing is not None:
+            return existing  # the same form sent twice: one program
+    values = clean_program(session, rnd.community_id, form)
+    template = TEMPLATES[rnd.template]
+    program = Program(round_id=rnd.id, state=template.initial, state_since=now,
+                      created_by=actor.id, created_at=now,
+                      submission_key=submission_key or None, **values)
+    session.add(program)
+    session.flush()
+    session.add(ProgramAuthor(program_id=program.id, user_id=actor.id))
+    return program
+
+
+def _apply_effects(session, transition, program, rnd, ctx, now) -> dict:
+    """Carry out a transition's effects; return what goes into the event's payload."""
+    payload = {}
+    for effect in transition.effects:
+        if effect.startswith("open_"):
+            kind = {"open_consent_ballot": voting.CONSENT,
+                    "open_majority_ballot": voting.MAJORITY,
+                    "open_advisory_poll": voting.ADVISORY}[effect]
+            session.add(Ballot(program_id=program.id, kind=kind, opened_at=now))
+            payload["ballot"] = kind
+        elif effect == "close_ballot":
+            ballot = open_ballot(session, program.id, lock=True)
+            if ballot is not None:
+                result = ballot_tally(session, ballot, rnd)
+                ballot.closed_at, ballot.passed = now, result.passed
+                session.add(ballot)
+                payload["tally"] = result.as_dict()
+    return payload
+
+
+@command
+def fire_transition(session: Session, actor, program_id: int, name: str, now: datetime,
+                    reason: str = "", expected_state: str | None = None) -> Program:
+    """Move the program one step along its template, if the machine allows it."""
+    program, rnd = _load_program(session, program_id, lock=True)
+    roles = _member_roles(session, actor, program, rnd)
+    if expected_state and program.state != expected_state:
+        last = session.exec(select(Event).where(Event.program_id == program.id)
+                            .order_by(Event.id.desc()).limit(1)).first()
+        if last and last.transition == name and last.actor_id == actor.id:
+            return program  # a double-clicked button: the first click did it
+        raise Refusal("conflict", Reason(
+            N_("Someone else moved this program on first: it is now %(state)s."),
+            {"state": program.state}))
+    template = TEMPLATES[rnd.template]
+    ctx = context_for(session, program, rnd, roles, now, reason)
+    transition = machine.fire(template, program.state, name, ctx)
+    source = program.state
+    payload = _apply_effects(session, transition, program, rnd, ctx, now)
+    if reason.strip():
+        payload["reason"] = reason.strip()[:2000]
+    # The version check refuses a write based on a state someone has since changed.
+    moved = session.exec(update(Program).where(
+        Program.id == program.id, Program.version == program.version).values(
+        state=transition.target, state_since=now, version=program.version + 1))
+    if moved.rowcount != 1:
+        raise Refusal("conflict", Reason(N_("Someone else changed this program at the same "
+                                            "moment. Please look again.")))
+    audit.append_event(session, program_id=program.id, actor_id=actor.id, at=now,
+                       transition=name, from_state=source, to_state=transition.target,
+                       payload=payload)
+    session.refresh(program)
+    return program
+
+
+def _open_ballot_for_vote(session, program, rnd):
+    ballot = open_ballot(session, program.id, lock=True)
+    if ballot is None:
+        raise Refusal("conflict", Reason(N_("Voting is not open for this program.")))
+    return ballot
+
+
+def _store_vote(session, ballot, voter_id, choice, reason, now, recorded_by=None):
+    existing = session.exec(select(Vote).where(
+        Vote.ballot_id == ballot.id, Vote.user_id == voter_id)).first()
+    vote = existing or Vote(ballot_id=ballot.id, user_id=voter_id)
+    vote.choice, vote.reason, vote.cast_at = choice, (reason or "").strip()[:1000], now
+    vote.in_room, vote.recorded_by = recorded_by is not None, recorded_by
+    session.add(vote)
+    return vote
+
+
+@command
+def cast_vote(session: Session, actor, program_id: int, choice: str, reason: str,
+              now: datetime) -> Vote:
+    """Record or change the actor's vote on the program's open ballot."""
+    program, rnd = _load_program(session, program_id)
+    roles = _member_roles(session, actor, program, rnd)
+    if RESIDENT not in roles:
+        raise Refusal("forbidden", Reason(N_("Only residents of the community vote.")))
+    ballot = _open_ballot_for_vote(session, program, rnd)
+    problem = voting.check_choice(ballot.kind, choice, reason)
+    if problem:
+        raise Refusal("invalid", problem, {"choice": problem})
+    return _store_vote(session, ballot, actor.id, choice, reason, now)
+
+
+@command
+def record_room_vote(session: Session, actor, program_id: int, voter_id: int, choice: str,
+                     reason: str, now: datetime) -> Vote:
+    """The facilitator records the choice of a resident present in the meeting."""
+    program, rnd = _load_program(session, program_id)
+    if FACILITATOR not in _member_roles(session, actor, program, rnd):
+        raise Refusal("forbidden", Reason(N_("Only the facilitator records votes in the room.")))
+    ballot = _open_ballot_for_vote(session, program, rnd)
+    if role_in(session, voter_id, rnd.community_id) != RESIDENT:
+        raise Refusal("invalid", Reason(N_("Choose a resident from the community roll.")),
+                      {"voter": Reason(N_("Choose a resident from the community roll."))})
+    problem = voting.check_choice(ballot.kind, choice, reason)
+    if problem:
+        raise Refusal("invalid", problem, {"choice": problem})
+    existing = session.exec(select(Vote).where(
+        Vote.ballot_id == ballot.id, Vote.user_id == voter_id)).first()
+    if existing is not None and not existing.in_room:
+        # Counted once: the vote this person cast on their phone stands.
+        raise Refusal("conflict", Reason(N_("This resident has already voted online; "
+                                            "that vote counts.")))
+    return _store_vote(session, ballot, voter_id, choice, reason, now, recorded_by=actor.id)
+
+
+@command
+def add_comment(session: Session, actor, program_id: int, stance: str, body: str,
+                now: datetime) -> Comment:
+    """A member adds a comment with a stance to the program's discussion."""
+    program, rnd = _load_program(session, program_id)
+    _member_roles(session, actor, program, rnd)
+    body = (body or "").strip()
+    errors = {}
+    if not body:
+        errors["body"] = Reason(N_("Write your comment first."))
+    elif len(body) > MAX_COMMENT:
+        errors["body"] = Reason(N_("The comment is too long (at most %(n)s letters)."),
+                                {"n": MAX_COMMENT})
+    if stance not in COMMENT_STANCES:
+        errors["stance"] = Reason(N_("Choose whether you support, have a concern or a question."))
+    if program.state in TEMPLATES[rnd.template].final:
+        raise Refusal("conflict", Reason(N_("This program is closed for comments.")))
+    if errors:
+        raise Refusal("invalid", next(iter(errors.values())), errors)
+    comment = Comment(program_id=program.id, user_id=actor.id, stance=stance, body=body,
+                      created_at=now)
+    session.add(comment)
+    return comment
+
+
+def event_payload(event: Event) -> dict:
+    return json.loads(event.payload or "{}")

@@ -1,0 +1,82 @@
+"""Guards: pure predicates over a :class:`Context`, returning a Reason or None.
+
+Each guard names the missing condition in its refusal, so the person who
+pressed the button learns what still has to happen.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .reasons import N_, Reason
+from .voting import Tally
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything the engine may look at when deciding one transition."""
+    roles: frozenset = frozenset()
+    now: datetime | None = None
+    state_since: datetime | None = None
+    min_discussion_days: int = 0
+    ballot: Tally | None = None          # the open ballot's tally, if any
+    ballots_opened: int = 0              # ballots ever opened on this program
+    consent_failed: bool = False         # a consent round has failed before
+    supporters: int = 0
+    supporter_threshold: int = 0
+    sourced_findings: int = 0
+    reason: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def discussion_long_enough(ctx: Context) -> Reason | None:
+    """The round's minimum discussion time has passed."""
+    if ctx.min_discussion_days <= 0:
+        return None
+    days = (ctx.now - ctx.state_since).days if ctx.state_since else 0
+    if days < ctx.min_discussion_days:
+        return Reason(N_("voting cannot open: the discussion has been open %(days)s of the "
+                         "required %(required)s days"),
+                      {"days": days, "required": ctx.min_discussion_days})
+    return None
+
+
+def consent_round_failed(ctx: Context) -> Reason | None:
+    """Majority voting is only a fallback after a failed consent round."""
+    if not ctx.consent_failed:
+        return Reason(N_("a majority vote is only allowed after a consent round "
+                         "(mufakat) has failed"))
+    return None
+
+
+def ballot_passed(ctx: Context) -> Reason | None:
+    if ctx.ballot is None:
+        return Reason(N_("there is no open ballot"))
+    return ctx.ballot.outcome_reason
+
+
+def ballot_failed(ctx: Context) -> Reason | None:
+    if ctx.ballot is None:
+        return Reason(N_("there is no open ballot"))
+    if ctx.ballot.passed:
+        return Reason(N_("the ballot passed"))
+    return None
+
+
+def no_vote_opened(ctx: Context) -> Reason | None:
+    """An author may withdraw only before anyone has voted on the program."""
+    if ctx.ballots_opened:
+        return Reason(N_("a vote has already been opened on this program"))
+    return None
+
+
+def enough_supporters(ctx: Context) -> Reason | None:
+    missing = ctx.supporter_threshold - ctx.supporters
+    if missing > 0:
+        return Reason(N_("%(missing)s more supporters needed"), {"missing": missing})
+    return None
+
+
+def findings_with_source(ctx: Context) -> Reason | None:
+    if ctx.sourced_findings < 1:
+        return Reason(N_("findings cannot be published: record at least one finding "
+                         "with its source"))
+    return None

@@ -1,0 +1,136 @@
+"""SQLModel tables. Alembic (migrations/) owns the schema; tests build it the same way."""
+from datetime import datetime
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    display_name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=255)
+    created_at: datetime
+
+
+class Community(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    slug: str = Field(max_length=64, unique=True)
+    kind: str = Field(max_length=32, default="desa")
+
+
+class Dusun(SQLModel, table=True):
+    """A hamlet of a community: where a program takes place."""
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    name: str = Field(max_length=120)
+
+
+class Membership(SQLModel, table=True):
+    """One role per person per community."""
+    __table_args__ = (UniqueConstraint("user_id", "community_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    role: str = Field(max_length=16)
+
+
+class Round(SQLModel, table=True):
+    """A planning round of a community, following one process template."""
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    title: str = Field(max_length=200)
+    template: str = Field(max_length=16)
+    quorum: str = Field(max_length=16, default="2/3")
+    consent_threshold: str = Field(max_length=16, default="2/3")
+    min_discussion_days: int = 0
+    supporter_threshold: int = 6
+    created_at: datetime
+
+
+class Program(SQLModel, table=True):
+    """A proposed community program, as a musrenbang proposal records it."""
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    title: str = Field(max_length=200)
+    problem: str = Field(sa_column=Column(Text, nullable=False))
+    goal: str = Field(sa_column=Column(Text, nullable=False))
+    beneficiaries: str = Field(default="", max_length=200)
+    beneficiaries_count: int | None = None
+    dusun_id: int | None = Field(default=None, foreign_key="dusun.id")
+    rt: str = Field(default="", max_length=8)
+    rw: str = Field(default="", max_length=8)
+    sector: str = Field(default="", max_length=32)
+    estimated_cost: int | None = None
+    funding_source: str = Field(default="", max_length=32)
+    state: str = Field(max_length=32, index=True)
+    state_since: datetime
+    version: int = 1
+    created_by: int = Field(foreign_key="user.id")
+    created_at: datetime
+    # The hidden token of the form that created it: a double-clicked submit
+    # finds the program already made instead of making a second one.
+    submission_key: str | None = Field(default=None, max_length=64, unique=True)
+
+
+class ProgramAuthor(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("program_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+
+
+class Ballot(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True)
+    kind: str = Field(max_length=16)
+    secret: bool = False
+    opened_at: datetime
+    closed_at: datetime | None = None
+    passed: bool | None = None
+
+
+class Vote(SQLModel, table=True):
+    """One person, one vote per ballot: the unique key enforces it."""
+    __table_args__ = (UniqueConstraint("ballot_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ballot_id: int = Field(foreign_key="ballot.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    choice: str = Field(max_length=16)
+    reason: str = Field(default="", max_length=1000)
+    in_room: bool = False
+    recorded_by: int | None = Field(default=None, foreign_key="user.id")
+    cast_at: datetime
+
+
+class Supporter(SQLModel, table=True):
+    """A resident who has joined a social-action program as a supporter."""
+    __table_args__ = (UniqueConstraint("program_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    joined_at: datetime
+
+
+class Comment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    stance: str = Field(max_length=16)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime
+
+
+class Event(SQLModel, table=True):
+    """An append-only record of one fired transition, chained by hash."""
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True)
+    actor_id: int = Field(foreign_key="user.id")
+    at: datetime
+    transition: str = Field(max_length=32)
+    from_state: str = Field(max_length=32)
+    to_state: str = Field(max_length=32)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)

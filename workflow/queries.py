@@ -1,0 +1,158 @@
+"""The read side: boards, program pages, tallies, each in a fixed number of queries."""
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from . import voting
+from .guards import Context
+from .models import (Ballot, Comment, Community, Dusun, Event, Membership, Program,
+                     ProgramAuthor, Round, Supporter, User, Vote)
+from .processes import RESIDENT, TEMPLATES
+
+
+def open_ballot(session: Session, program_id: int, lock: bool = False) -> Ballot | None:
+    query = select(Ballot).where(Ballot.program_id == program_id, Ballot.closed_at.is_(None))
+    if lock:
+        query = query.with_for_update()
+    return session.exec(query.order_by(Ballot.id.desc()).limit(1)).first()
+
+
+def ballots_summary(session: Session, program_id: int) -> tuple[int, bool]:
+    """(ballots ever opened, whether a consent round has failed)."""
+    rows = session.exec(select(Ballot.kind, Ballot.passed).where(
+        Ballot.program_id == program_id)).all()
+    return len(rows), any(k == voting.CONSENT and p is False for k, p in rows)
+
+
+def eligible_voters(session: Session, community_id: int) -> int:
+    return session.exec(select(func.count()).select_from(Membership).where(
+        Membership.community_id == community_id, Membership.role == RESIDENT)).one()
+
+
+def ballot_tally(session: Session, ballot: Ballot, rnd: Round) -> voting.Tally:
+    choices = session.exec(select(Vote.choice).where(Vote.ballot_id == ballot.id)).all()
+    return voting.tally(ballot.kind, choices, eligible_voters(session, rnd.community_id),
+                        rnd.quorum, rnd.consent_threshold)
+
+
+def supporters_count(session: Session, program_id: int) -> int:
+    return session.exec(select(func.count()).select_from(Supporter).where(
+        Supporter.program_id == program_id)).one()
+
+
+def context_for(session: Session, program: Program, rnd: Round, roles: frozenset,
+                now: datetime, reason: str = "") -> Context:
+    """Gather the facts the machine's guards look at, in a fixed number of queries."""
+    ballot = open_ballot(session, program.id)
+    opened, consent_failed = ballots_summary(session, program.id)
+    return Context(
+        roles=roles, now=now, state_since=program.state_since,
+        min_discussion_days=rnd.min_discussion_days,
+        ballot=ballot_tally(session, ballot, rnd) if ballot else None,
+        ballots_opened=opened, consent_failed=consent_failed,
+        supporters=supporters_count(session, program.id),
+        supporter_threshold=rnd.supporter_threshold, reason=reason or "")
+
+
+def group_by_state(programs, template_name: str) -> list:
+    """[(state, [programs])] in the template's order, empty states left out."""
+    groups = defaultdict(list)
+    for program in programs:
+        groups[program.state].append(program)
+    return [(state, groups[state]) for state in TEMPLATES[template_name].states
+            if groups[state]]
+
+
+def home_board(session: Session, user_id: int) -> list:
+    """The user's communities, each with its rounds and their programs by state."""
+    memberships = session.exec(select(Membership, Community).join(
+        Community, Community.id == Membership.community_id).where(
+        Membership.user_id == user_id).order_by(Community.name)).all()
+    ids = [community.id for _, community in memberships]
+    rounds = session.exec(select(Round).where(Round.community_id.in_(ids))
+                          .order_by(Round.id)).all() if ids else []
+    programs = _programs_of([r.id for r in rounds], session)
+    return [{"community": community, "role": membership.role,
+             "rounds": [{"round": r, "groups": group_by_state(programs[r.id], r.template)}
+                        for r in rounds if r.community_id == community.id]}
+            for membership, community in memberships]
+
+
+def _programs_of(round_ids: list, session: Session) -> dict:
+    by_round = defaultdict(list)
+    if round_ids:
+        for program in session.exec(select(Program).where(Program.round_id.in_(round_ids))
+                                    .order_by(Program.id.desc())):
+            by_round[program.round_id].append(program)
+    return by_round
+
+
+def round_board(session: Session, round_id: int):
+    """(round, community, [(state, programs)]) or None."""
+    row = session.exec(select(Round, Community).join(
+        Community, Community.id == Round.community_id).where(Round.id == round_id)).first()
+    if row is None:
+        return None
+    rnd, community = row
+    return rnd, community, group_by_state(_programs_of([rnd.id], session)[rnd.id], rnd.template)
+
+
+def program_scope(session: Session, program_id: int):
+    """(program, round, community) or None."""
+    return session.exec(select(Program, Round, Community)
+                        .join(Round, Round.id == Program.round_id)
+                        .join(Community, Community.id == Round.community_id)
+                        .where(Program.id == program_id)).first()
+
+
+def history(session: Session, program_id: int) -> list:
+    """[(event, actor name)] oldest first."""
+    return session.exec(select(Event, User.display_name).join(User, User.id == Event.actor_id)
+                        .where(Event.program_id == program_id).order_by(Event.id)).all()
+
+
+def comments(session: Session, program_id: int) -> list:
+    return session.exec(select(Comment, User.display_name).join(User, User.id == Comment.user_id)
+                        .where(Comment.program_id == program_id).order_by(Comment.id)).all()
+
+
+def authors(session: Session, program_id: int) -> list:
+    return session.exec(select(User.display_name).join(
+        ProgramAuthor, ProgramAuthor.user_id == User.id).where(
+        ProgramAuthor.program_id == program_id).order_by(ProgramAuthor.id)).all()
+
+
+def dusun_name(session: Session, dusun_id: int | None) -> str:
+    return session.get(Dusun, dusun_id).name if dusun_id else ""
+
+
+def dusun_options(session: Session, community_id: int) -> list:
+    return session.exec(select(Dusun).where(Dusun.community_id == community_id)
+                        .order_by(Dusun.name)).all()
+
+
+def my_vote(session: Session, ballot: Ballot | None, user_id: int) -> Vote | None:
+    if ballot is None:
+        return None
+    return session.exec(select(Vote).where(Vote.ballot_id == ballot.id,
+                                           Vote.user_id == user_id)).first()
+
+
+def resident_roll(session: Session, community_id: int, ballot: Ballot | None) -> list:
+    """[(user, vote or None)] for every resident, for the facilitator's room record."""
+    votes = {}
+    if ballot is not None:
+        votes = {v.user_id: v for v in session.exec(select(Vote).where(
+            Vote.ballot_id == ballot.id))}
+    residents = session.exec(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.community_id == community_id, Membership.role == RESIDENT)
+        .order_by(User.display_name)).all()
+    return [(user, votes.get(user.id)) for user in residents]
+
+
+def last_closed_ballot(session: Session, program_id: int) -> Ballot | None:
+    return session.exec(select(Ballot).where(Ballot.program_id == program_id,
+                                             Ballot.closed_at.is_not(None))
+                        .order_by(Ballot.id.desc()).limit(1)).first()

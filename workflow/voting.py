@@ -1,0 +1,102 @@
+"""Ballot kinds and tallies: pure functions of the choices cast.
+
+A *consent* ballot (musyawarah mufakat) passes when the quorum is met,
+nobody blocks, and agree / (agree + disagree) reaches the round's consent
+threshold. A *majority* ballot (suara terbanyak) passes when the quorum is
+met and yes outnumbers no. Abstentions count toward the quorum only.
+"""
+from dataclasses import dataclass
+from fractions import Fraction
+from math import ceil
+
+from .reasons import N_, Reason
+
+CONSENT = "consent"
+MAJORITY = "majority"
+ADVISORY = "advisory"  # a poll that informs a recommendation and binds nobody
+CHOICES = {
+    CONSENT: ("agree", "abstain", "disagree", "block"),
+    MAJORITY: ("yes", "no", "abstain"),
+    ADVISORY: ("yes", "no", "abstain"),
+}
+# Choices whose caster must say why (a block stops a consensus).
+NEEDS_REASON = {"block"}
+
+
+def as_fraction(value) -> Fraction:
+    """Read a stored fraction (0.6667, "2/3", Fraction) as an exact Fraction."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, str) and "/" in value:
+        return Fraction(value)
+    return Fraction(value).limit_denominator(100)
+
+
+def quorum_needed(eligible: int, quorum) -> int:
+    """How many ballots must be cast for the decision to count."""
+    return ceil(eligible * as_fraction(quorum))
+
+
+@dataclass(frozen=True)
+class Tally:
+    kind: str
+    counts: dict
+    eligible: int
+    needed: int
+    threshold: Fraction
+
+    @property
+    def cast(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def quorum_met(self) -> bool:
+        return self.eligible > 0 and self.cast >= self.needed
+
+    @property
+    def outcome_reason(self) -> Reason | None:
+        """Why the ballot does not pass, or None when it passes."""
+        c = self.counts
+        if not self.quorum_met:
+            return Reason(N_("the quorum is not met: %(cast)s of %(needed)s votes needed"),
+                          {"cast": self.cast, "needed": self.needed})
+        if self.kind == CONSENT:
+            if c["block"]:
+                return Reason(N_("%(n)s objection (keberatan) blocks the agreement"),
+                              {"n": c["block"]})
+            decided = c["agree"] + c["disagree"]
+            if decided == 0 or Fraction(c["agree"], decided) < self.threshold:
+                return Reason(N_("not enough agreement: %(agree)s agree, %(disagree)s disagree"),
+                              {"agree": c["agree"], "disagree": c["disagree"]})
+            return None
+        if c["yes"] <= c["no"]:
+            return Reason(N_("no majority: %(yes)s yes, %(no)s no"),
+                          {"yes": c["yes"], "no": c["no"]})
+        return None
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome_reason is None
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "counts": dict(self.counts), "cast": self.cast,
+                "eligible": self.eligible, "needed": self.needed,
+                "quorum_met": self.quorum_met, "passed": self.passed}
+
+
+def tally(kind: str, choices, eligible: int, quorum, threshold) -> Tally:
+    """Count ``choices`` (an iterable of choice names) on a ballot of ``kind``."""
+    counts = {choice: 0 for choice in CHOICES[kind]}
+    for choice in choices:
+        counts[choice] += 1
+    return Tally(kind, counts, eligible, quorum_needed(eligible, quorum),
+                 as_fraction(threshold))
+
+
+def check_choice(kind: str, choice: str, reason: str) -> Reason | None:
+    """Why a ballot paper is not valid, or None."""
+    if choice not in CHOICES.get(kind, ()):
+        return Reason(N_("Choose one of the options on the ballot."))
+    if choice in NEEDS_REASON and not (reason or "").strip():
+        return Reason(N_("An objection needs a reason, so the others can answer it."))
+    return None

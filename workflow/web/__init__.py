@@ -1,0 +1,88 @@
+"""The web layer: blueprints, extensions and the things every page shares."""
+import json
+
+from flask import g, request, session
+from flask_babel import format_decimal, get_locale, gettext
+from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlmodel import select
+
+from ..db import get_session
+from ..models import User
+from ..processes import ROLE_LABELS, STATE_LABELS, TEMPLATE_LABELS, TRANSITION_LABELS
+from ..program_form import FUNDING_SOURCES, SECTORS
+from .assets import htmx_version
+from .extensions import babel, csrf, htmx
+from .render import explain, render
+
+HTMX_CONFIG = {
+    # Style the loading indicator from app.css, so the CSP needs no inline styles.
+    "includeIndicatorStyles": False,
+    # Refusals (403/409/422) carry a message the person should see: swap them in too.
+    "responseHandling": [{"code": "204", "swap": False}, {"code": "[23]..", "swap": True},
+                         {"code": "4..", "swap": True, "error": False},
+                         {"code": "...", "swap": False, "error": True}],
+}
+
+
+def select_locale() -> str:
+    """The language chosen with the switch, else Bahasa Indonesia."""
+    return session.get("lang", "id")
+
+
+def load_user() -> None:
+    user_id = session.get("user_id")
+    g.user = get_session().get(User, user_id) if user_id else None
+
+
+def security_headers(response):
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static" and "Cache-Control" not in response.headers:
+        # Pages show who may do what: never cache them in a shared phone's browser.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def template_helpers() -> dict:
+    return {
+        "explain": explain, "csrf_token": generate_csrf, "current_locale": str(get_locale()),
+        "state_label": lambda s: gettext(STATE_LABELS.get(s, s)),
+        "transition_label": lambda t: gettext(TRANSITION_LABELS.get(t, t)),
+        "template_label": lambda t: gettext(TEMPLATE_LABELS.get(t, t)),
+        "role_label": lambda r: gettext(ROLE_LABELS.get(r, r)),
+        "sector_label": lambda s: gettext(SECTORS[s]) if s in SECTORS else "",
+        "funding_label": lambda s: gettext(FUNDING_SOURCES[s]) if s in FUNDING_SOURCES else "",
+        "htmx_config": json.dumps(HTMX_CONFIG), "htmx_version": htmx_version,
+        "rupiah": lambda n: "Rp " + format_decimal(n, format="#,##0") if n is not None else "",
+    }
+
+
+def csrf_refused(error):
+    return render("refused.html", "partial/refused.html", 400, message=gettext(
+        "This form has expired or was not sent from this site. Please go back, "
+        "reload the page and try again."))
+
+
+def not_found(_error):
+    return render("refused.html", "partial/refused.html", 404,
+                  message=gettext("That page does not exist."))
+
+
+def init_app(app) -> None:
+    from . import api, assets, auth, pages, programs
+
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    app.before_request(load_user)
+    app.after_request(security_headers)
+    app.context_processor(template_helpers)
+    app.add_template_filter(json.loads, "fromjson")
+    app.register_error_handler(CSRFError, csrf_refused)
+    app.register_error_handler(404, not_found)
+    for module in (auth, pages, programs, api, assets):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,71 @@
+"""Logging in and out, and choosing the language."""
+import functools
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, g, redirect, request, session, url_for
+from flask_babel import gettext
+
+from ..accounts import authenticate
+from ..db import get_session
+from .render import render
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only follow a ``next`` that stays on this site."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def login_required(view):
+    """Send anyone not logged in to the login page, and back afterwards."""
+    @functools.wraps(view)
+    def wrapped(**kwargs):
+        if g.user is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(**kwargs)
+    return wrapped
+
+
+@bp.route("/login", methods=("GET", "POST"))
+def login():
+    """Show the login form; on a good name and password, start a fresh session."""
+    error = None
+    if request.method == "POST":
+        user = authenticate(get_session(), request.form.get("username", ""),
+                            request.form.get("password", ""))
+        if user is not None:
+            lang = session.get("lang")
+            session.clear()  # nothing from before the login carries over
+            session.update(user_id=user.id, **({"lang": lang} if lang else {}))
+            session.permanent = True
+            return redirect(safe_next(request.args.get("next"), url_for("pages.home")))
+        error = gettext("The name or the password is not right. Please try again.")
+    status = 401 if error else 200
+    return render("login.html", status=status, error=error,
+                  username=request.form.get("username", ""))
+
+
+@bp.post("/logout")
+def logout():
+    """End the session, keeping only the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(gettext("You have logged out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def language():
+    """Switch between Bahasa Indonesia and English."""
+    lang = request.form.get("lang", "")
+    if lang in ("id", "en"):
+        session["lang"] = lang
+    return redirect(safe_next(request.form.get("next"), url_for("pages.home")))

@@ -1,0 +1,71 @@
+"""Home, a round's board, and the new-program form."""
+import secrets
+
+from flask import Blueprint, abort, g, redirect, request, url_for
+from flask_babel import gettext
+
+from .. import commands, queries
+from ..accounts import role_in
+from ..db import get_session
+from ..program_form import FUNDING_SOURCES, SECTORS
+from ..reasons import Refusal
+from .auth import login_required
+from .extensions import htmx
+from .render import explain, field_errors, flash_done, now, refused, render
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+@login_required
+def home():
+    """The user's communities and rounds, with programs grouped by state."""
+    return render("home.html", board=queries.home_board(get_session(), g.user.id))
+
+
+def _member_round(round_id: int):
+    """The round and community, or 404 for anyone outside the community."""
+    found = queries.round_board(get_session(), round_id)
+    if found is None or role_in(get_session(), g.user.id, found[1].id) is None:
+        abort(404)
+    return found
+
+
+@bp.get("/rounds/<int:round_id>")
+@login_required
+def round_board(round_id: int):
+    """One planning round: its programs grouped by where they stand."""
+    rnd, community, groups = _member_round(round_id)
+    return render("round.html", rnd=rnd, community=community, groups=groups,
+                  role=role_in(get_session(), g.user.id, community.id))
+
+
+def _program_form(rnd, community, status=200, form=None, errors=None, message=None):
+    return render("program_form.html", "partial/program_form.html", status, rnd=rnd,
+                  community=community, form=form or {}, errors=errors or {}, message=message,
+                  sectors=SECTORS, funding_sources=FUNDING_SOURCES,
+                  dusun=queries.dusun_options(get_session(), community.id),
+                  submission_key=(form or {}).get("submission_key") or secrets.token_urlsafe(16))
+
+
+@bp.route("/rounds/<int:round_id>/programs/new", methods=("GET", "POST"))
+@login_required
+def new_program(round_id: int):
+    """The proposal form; saving it makes a draft the author can still change."""
+    rnd, community, _ = _member_round(round_id)
+    if request.method == "GET":
+        return _program_form(rnd, community)
+    try:
+        program = commands.create_program(get_session(), g.user, rnd.id, request.form,
+                                          request.form.get("submission_key", "")[:64], now())
+    except Refusal as refusal:
+        if refusal.kind != "invalid":
+            return refused(refusal)
+        return _program_form(rnd, community, 422, request.form, field_errors(refusal),
+                             explain(refusal.reason))
+    flash_done(gettext("Your proposal is saved as a draft. Submit it when it is ready."))
+    target = url_for("programs.show", program_id=program.id)
+    if htmx:
+        # A new page, not a fragment: let htmx navigate there itself.
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target)

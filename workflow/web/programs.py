@@ -1,0 +1,136 @@
+"""A program's page and everything done on it: steps, votes, comments."""
+from flask import Blueprint, abort, current_app, g, redirect, request, url_for
+from flask_babel import gettext
+
+from .. import commands, machine, queries
+from ..db import get_session
+from ..processes import FACILITATOR, RESIDENT, TEMPLATES, TRANSITION_LABELS
+from ..reasons import Refusal
+from ..voting import CHOICES, NEEDS_REASON
+from .auth import login_required
+from .extensions import htmx
+from .render import explain, field_errors, flash_done, now, refused, render
+
+bp = Blueprint("programs", __name__, url_prefix="/programs")
+
+
+def page_context(program_id: int) -> dict:
+    """Everything the program page shows, loaded in a fixed number of queries."""
+    session = get_session()
+    scope = queries.program_scope(session, program_id)
+    if scope is None:
+        abort(404)
+    program, rnd, community = scope
+    roles = commands.roles_on(session, g.user.id, program, rnd)
+    if not roles:
+        abort(404)
+    template = TEMPLATES[rnd.template]
+    ctx = queries.context_for(session, program, rnd, roles, now())
+    ballot = queries.open_ballot(session, program.id)
+    return {
+        "program": program, "rnd": rnd, "community": community, "roles": roles,
+        "steps": machine.available(template, program.state, ctx),
+        "ballot": ballot, "tally": ctx.ballot, "choices": CHOICES[ballot.kind] if ballot else (),
+        "needs_reason": NEEDS_REASON, "my_vote": queries.my_vote(session, ballot, g.user.id),
+        "can_vote": RESIDENT in roles,
+        "roll": queries.resident_roll(session, community.id, ballot)
+        if ballot and FACILITATOR in roles else [],
+        "last_ballot": queries.last_closed_ballot(session, program.id),
+        "history": queries.history(session, program.id),
+        "comments": queries.comments(session, program.id),
+        "authors": queries.authors(session, program.id),
+        "dusun_name": queries.dusun_name(session, program.dusun_id),
+        "refresh_seconds": current_app.config["TALLY_REFRESH_SECONDS"],
+        "errors": {}, "form": {},
+    }
+
+
+@bp.get("/<int:program_id>")
+@login_required
+def show(program_id: int):
+    """The program: what it is, where it stands, what this user may do next."""
+    return render("program.html", **page_context(program_id))
+
+
+@bp.post("/<int:program_id>/transitions/<name>")
+@login_required
+def transition(program_id: int, name: str):
+    """Fire one step of the program's process, or say why it cannot happen."""
+    if name not in TRANSITION_LABELS:
+        abort(404)
+    try:
+        commands.fire_transition(get_session(), g.user, program_id, name, now(),
+                                 reason=request.form.get("reason", ""),
+                                 expected_state=request.form.get("expected_state") or None)
+    except Refusal as refusal:
+        return refused(refusal, back=url_for(".show", program_id=program_id))
+    flash_done(gettext("Done: %(step)s.", step=gettext(TRANSITION_LABELS[name])))
+    return _after_change(program_id, "partial/program_main.html")
+
+
+def _after_change(program_id: int, partial: str, anchor: str = ""):
+    """htmx gets the refreshed fragment; a plain form post is redirected (no resubmits)."""
+    if htmx:
+        return render("program.html", partial, **page_context(program_id))
+    return redirect(url_for(".show", program_id=program_id, _anchor=anchor or None))
+
+
+@bp.post("/<int:program_id>/votes")
+@login_required
+def vote(program_id: int):
+    """Cast or change the user's vote on the open ballot."""
+    try:
+        commands.cast_vote(get_session(), g.user, program_id, request.form.get("choice", ""),
+                           request.form.get("reason", ""), now())
+    except Refusal as refusal:
+        return _ballot_refused(program_id, refusal)
+    flash_done(gettext("Your vote is recorded. You can change it until the vote closes."))
+    return _after_change(program_id, "partial/ballot.html", "ballot")
+
+
+@bp.post("/<int:program_id>/room-votes")
+@login_required
+def room_vote(program_id: int):
+    """The facilitator records the choice of a resident present in the meeting."""
+    voter = request.form.get("voter", "")
+    try:
+        commands.record_room_vote(get_session(), g.user, program_id,
+                                  int(voter) if voter.isdigit() and len(voter) < 10 else -1,
+                                  request.form.get("choice", ""), request.form.get("reason", ""),
+                                  now())
+    except Refusal as refusal:
+        return _ballot_refused(program_id, refusal)
+    flash_done(gettext("The vote from the room is recorded."))
+    return _after_change(program_id, "partial/ballot.html", "ballot")
+
+
+def _ballot_refused(program_id: int, refusal: Refusal):
+    if refusal.kind != "invalid":
+        return refused(refusal, back=url_for(".show", program_id=program_id))
+    context = page_context(program_id)
+    context.update(errors=field_errors(refusal), form=request.form)
+    return render("program.html", "partial/ballot.html", 422, **context)
+
+
+@bp.get("/<int:program_id>/tally")
+@login_required
+def tally(program_id: int):
+    """The live count of the open ballot, polled by everyone who has the page open."""
+    return render("program.html", "partial/tally.html", **page_context(program_id))
+
+
+@bp.post("/<int:program_id>/comments")
+@login_required
+def comment(program_id: int):
+    """Add a comment, with a stance, to the discussion."""
+    try:
+        commands.add_comment(get_session(), g.user, program_id, request.form.get("stance", ""),
+                             request.form.get("body", ""), now())
+    except Refusal as refusal:
+        if refusal.kind != "invalid":
+            return refused(refusal, back=url_for(".show", program_id=program_id))
+        context = page_context(program_id)
+        context.update(errors=field_errors(refusal), form=request.form)
+        return render("program.html", "partial/comments.html", 422, **context)
+    flash_done(gettext("Your comment is added."))
+    return _after_change(program_id, "partial/comments.html", "comments")

@@ -1,0 +1,59 @@
+"""Shared view helpers: page-or-fragment rendering, refusals, the clock, the user."""
+from datetime import datetime, timezone
+
+from flask import abort, flash, g, render_template
+from flask_babel import gettext
+
+from ..processes import ROLE_LABELS, STATE_LABELS, TRANSITION_LABELS
+from ..reasons import Reason, Refusal
+from .extensions import htmx
+
+STATUS = {"forbidden": 403, "conflict": 409, "not_found": 404, "invalid": 422}
+
+
+def now() -> datetime:
+    """The one place the web layer reads the clock; commands get it passed in."""
+    return datetime.now(timezone.utc)
+
+
+def render(page: str, partial: str | None = None, status: int = 200, **context):
+    """The full page, or only its fragment when htmx asks for a swap."""
+    wants_fragment = partial is not None and bool(htmx) and not htmx.boosted
+    return render_template(partial if wants_fragment else page, fragment=wants_fragment,
+                           **context), status
+
+
+def explain(reason: Reason | str | None) -> str:
+    """Translate a Reason, translating the state and role names inside it too."""
+    if reason is None:
+        return ""
+    if isinstance(reason, str):
+        return gettext(reason)
+    params = dict(reason.params)
+    if "state" in params:
+        params["state"] = gettext(STATE_LABELS.get(params["state"], params["state"]))
+    if "transition" in params:
+        params["transition"] = gettext(TRANSITION_LABELS[params["transition"]])
+    if "roles" in params:
+        params["roles"] = ", ".join(gettext(ROLE_LABELS[r]) for r in params["roles"])
+    return gettext(reason.msgid, **params)
+
+
+def field_errors(refusal: Refusal) -> dict:
+    return {field: explain(reason) for field, reason in refusal.errors.items()}
+
+
+def refused(refusal: Refusal, **context):
+    """Show why an action was refused, as a page or as a fragment."""
+    if refusal.kind == "not_found":
+        abort(404)
+    return render("refused.html", "partial/refused.html", STATUS[refusal.kind],
+                  message=explain(refusal.reason), **context)
+
+
+def flash_done(message: str) -> None:
+    flash(message, "success")
+
+
+def current_user():
+    return g.get("user")
