@@ -1,7 +1,8 @@
 """The web layer: blueprints, extensions and the things every page shares."""
 import json
 
-from flask import g, request, session
+from flask import g, request, session, url_for
+from markupsafe import Markup
 from flask_babel import format_decimal, get_locale, gettext
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlmodel import select
@@ -47,9 +48,16 @@ def security_headers(response):
     return response
 
 
+def icon(name: str) -> Markup:
+    """An icon from the inline SVG sprite; always shown beside words, never alone."""
+    return Markup('<svg class="icon" aria-hidden="true" focusable="false">'
+                  '<use href="%s#%s"></use></svg>') % (
+        url_for("static", filename="icons.svg"), name)
+
+
 def template_helpers() -> dict:
     return {
-        "explain": explain, "csrf_token": generate_csrf, "current_locale": str(get_locale()),
+        "explain": explain, "icon": icon, "csrf_token": generate_csrf, "current_locale": str(get_locale()),
         "state_label": lambda s: gettext(STATE_LABELS.get(s, s)),
         "transition_label": lambda t: gettext(TRANSITION_LABELS.get(t, t)),
         "template_label": lambda t: gettext(TEMPLATE_LABELS.get(t, t)),
