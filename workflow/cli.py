@@ -1,6 +1,7 @@
 """Command-line tasks: ``flask --app app seed-demo`` and ``flask --app app verify-audit``."""
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlmodel import Session
 
 from . import audit, demo, migrate
@@ -13,6 +14,7 @@ def init_app(app) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo():
     """Migrate the database, then load the demo village Desa Sukamaju."""
     if current_app.config["MUSYAWARAH_ENV"] == "production":
@@ -26,6 +28,7 @@ def seed_demo():
 
 
 @click.command("verify-audit")
+@with_appcontext
 def verify_audit():
     """Check the hash chain of events; exit 1 naming the first broken event."""
     with Session(get_engine()) as session:

@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from . import audit, machine, voting
+from .db import begin_write
 from .accounts import role_in
 from .models import Ballot, Comment, Event, Program, ProgramAuthor, Round, Vote
 from .processes import AUTHOR, FACILITATOR, OFFICIAL, RESIDENT, TEMPLATES
@@ -30,6 +31,7 @@ def command(fn):
     @functools.wraps(fn)
     def run(session: Session, *args, **kwargs):
         try:
+            begin_write(session)
             result = fn(session, *args, **kwargs)
             session.commit()
             return result
@@ -130,7 +132,7 @@ def fire_transition(session: Session, actor, program_id: int, name: str, now: da
         if last and last.transition == name and last.actor_id == actor.id:
             return program  # a double-clicked button: the first click did it
         raise Refusal("conflict", Reason(
-            N_("Someone else moved this program on first: it is now %(state)s."),
+            N_("Someone else already moved this program on: it is now %(state)s."),
             {"state": program.state}))
     template = TEMPLATES[rnd.template]
     ctx = context_for(session, program, rnd, roles, now, reason)
@@ -156,7 +158,7 @@ def fire_transition(session: Session, actor, program_id: int, name: str, now: da
 def _open_ballot_for_vote(session, program, rnd):
     ballot = open_ballot(session, program.id, lock=True)
     if ballot is None:
-        raise Refusal("conflict", Reason(N_("Voting is not open for this program.")))
+        raise Refusal("conflict", Reason(N_("There is no open vote on this program now.")))
     return ballot
 
 

@@ -41,11 +41,23 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        # IMMEDIATE takes the write lock up front: two requests that read the
-        # program and then write it queue up instead of one failing midway.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A write transaction (see begin_write) takes the lock up front with
+        # IMMEDIATE: two commands that read the program and then write it queue
+        # up instead of one failing midway. Reads stay deferred and never block.
+        immediate = connection.get_execution_options().get("write")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def begin_write(session: Session) -> None:
+    """Start a fresh write transaction for a command.
+
+    Whatever the request read so far is committed (nothing was written), so the
+    command reads the current state under the write lock on SQLite.
+    """
+    session.commit()
+    session.connection(execution_options={"write": True})
 
 
 def lock_event_chain(session: Session) -> None:

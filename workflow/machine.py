@@ -62,7 +62,7 @@ def fire(template: Template, state: str, name: str, ctx: Context) -> Transition:
             N_("This step is not possible while the program is %(state)s."), {"state": state}))
     if not here[0].roles & ctx.roles:
         raise Refusal("forbidden", Reason(
-            N_("Only %(roles)s may do this step."), {"roles": sorted(here[0].roles)}))
+            N_("This step is for: %(roles)s."), {"roles": sorted(here[0].roles)}))
     if here[0].needs_reason and not ctx.reason.strip():
         raise Refusal("invalid", Reason(N_("Please give a reason.")),
                       {"reason": Reason(N_("Please give a reason."))})

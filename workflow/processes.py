@@ -130,6 +130,19 @@ TEMPLATE_LABELS = {
     "planning": N_("Planning from the facts"),
     "action": N_("Joint action for a demand"),
 }
+# How the history tells a step that happened: "Budi Santoso submitted the proposal".
+EVENT_LABELS = {
+    "submit": N_("submitted the proposal"), "open_discussion": N_("opened the discussion"),
+    "open_voting": N_("opened the vote"), "open_majority_vote": N_("opened a majority vote"),
+    "close_voting": N_("closed the vote"), "reject": N_("rejected the program"),
+    "approve": N_("approved the program"), "return": N_("sent the program back"),
+    "withdraw": N_("withdrew the program"), "start_implementation": N_("started the work"),
+    "complete": N_("marked the work as completed"), "evaluate": N_("recorded the evaluation"),
+    "start_assessment": N_("started gathering facts"),
+    "publish_findings": N_("published the findings"), "recommend": N_("made the recommendation"),
+    "start_organizing": N_("started organising"), "deliver": N_("delivered the demand"),
+    "record_response": N_("recorded the response"),
+}
 ROLE_LABELS = {
     RESIDENT: N_("resident"), FACILITATOR: N_("facilitator"), OFFICIAL: N_("village official"),
     ADMIN: N_("administrator"), AUTHOR: N_("an author of the program"),

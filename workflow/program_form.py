@@ -25,13 +25,17 @@ LIMITS = {"title": 200, "problem": 4000, "goal": 4000, "beneficiaries": 200}
 MAX_COST = 10 ** 13  # Rp 10 trillion: more than any village budget
 
 
-def _whole_number(raw: str, field: str, errors: dict, maximum: int) -> int | None:
+def _whole_number(raw: str, field: str, errors: dict, maximum: int, example: str) -> int | None:
     """Read '15.000.000' or '15000000' as a whole number; blank means unknown."""
     text = re.sub(r"[\s.,]", "", (raw or "").removeprefix("Rp").strip())
     if not text:
         return None
-    if not text.isdigit() or int(text) > maximum:
-        errors[field] = Reason(N_("Write a whole number, for example 15000000."))
+    if not text.isdigit():
+        errors[field] = Reason(N_("Write a number only, for example %(example)s."),
+                               {"example": example})
+        return None
+    if int(text) > maximum:
+        errors[field] = Reason(N_("That number is too large."))
         return None
     return int(text)
 
@@ -50,9 +54,9 @@ def clean_program(session: Session, community_id: int, form: dict) -> dict:
         if not values[field]:
             errors[field] = Reason(message)
     values["beneficiaries_count"] = _whole_number(
-        form.get("beneficiaries_count"), "beneficiaries_count", errors, 10 ** 7)
+        form.get("beneficiaries_count"), "beneficiaries_count", errors, 10 ** 7, "120")
     values["estimated_cost"] = _whole_number(
-        form.get("estimated_cost"), "estimated_cost", errors, MAX_COST)
+        form.get("estimated_cost"), "estimated_cost", errors, MAX_COST, "15.000.000")
     for field in ("rt", "rw"):
         values[field] = (form.get(field) or "").strip()
         if values[field] and not (values[field].isdigit() and len(values[field]) <= 3):

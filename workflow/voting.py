@@ -62,7 +62,7 @@ class Tally:
                           {"cast": self.cast, "needed": self.needed})
         if self.kind == CONSENT:
             if c["block"]:
-                return Reason(N_("%(n)s objection (keberatan) blocks the agreement"),
+                return Reason(N_("there is an objection (keberatan): %(n)s"),
                               {"n": c["block"]})
             decided = c["agree"] + c["disagree"]
             if decided == 0 or Fraction(c["agree"], decided) < self.threshold:

@@ -9,7 +9,8 @@ from sqlmodel import select
 
 from ..db import get_session
 from ..models import User
-from ..processes import ROLE_LABELS, STATE_LABELS, TEMPLATE_LABELS, TRANSITION_LABELS
+from ..processes import (EVENT_LABELS, ROLE_LABELS, STATE_LABELS, TEMPLATE_LABELS,
+                         TRANSITION_LABELS)
 from ..program_form import FUNDING_SOURCES, SECTORS
 from .assets import htmx_version
 from .extensions import babel, csrf, htmx
@@ -61,6 +62,7 @@ def template_helpers() -> dict:
         "state_label": lambda s: gettext(STATE_LABELS.get(s, s)),
         "transition_label": lambda t: gettext(TRANSITION_LABELS.get(t, t)),
         "template_label": lambda t: gettext(TEMPLATE_LABELS.get(t, t)),
+        "event_label": lambda t: gettext(EVENT_LABELS.get(t, t)),
         "role_label": lambda r: gettext(ROLE_LABELS.get(r, r)),
         "sector_label": lambda s: gettext(SECTORS[s]) if s in SECTORS else "",
         "funding_label": lambda s: gettext(FUNDING_SOURCES[s]) if s in FUNDING_SOURCES else "",

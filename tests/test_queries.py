@@ -1,0 +1,53 @@
+"""Pages load what they need in a fixed number of queries, however many rows there are."""
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from sqlalchemy import event
+
+from workflow import commands
+from workflow.db import ENGINE_KEY
+
+NOW = datetime(2026, 11, 29, 9, 0, tzinfo=timezone.utc)
+
+
+@contextmanager
+def counted(app):
+    statements = []
+    engine = app.extensions[ENGINE_KEY]
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def queries_for(app, client, url):
+    with counted(app) as statements:
+        assert client.get(url).status_code == 200
+    return len(statements)
+
+
+def test_program_page_queries_do_not_grow_with_comments_and_votes(app, client, auth, db, users):
+    auth.login("pendamping")
+    commands.fire_transition(db, users["pendamping"], 1, "open_discussion", NOW)
+    commands.fire_transition(db, users["pendamping"], 1, "open_voting", NOW)
+    commands.add_comment(db, users["warga1"], 1, "support", "Setuju sekali", NOW)
+    commands.cast_vote(db, users["warga1"], 1, "agree", "", NOW)
+    few = queries_for(app, client, "/programs/1")
+    for i in range(2, 13):
+        commands.add_comment(db, users[f"warga{i}"], 1, "question", f"Pertanyaan {i}", NOW)
+        commands.cast_vote(db, users[f"warga{i}"], 1, "agree", "", NOW)
+    assert queries_for(app, client, "/programs/1") == few
+
+
+def test_boards_do_not_grow_with_programs(app, client, auth, db, users):
+    auth.login("warga1")
+    home, board = queries_for(app, client, "/"), queries_for(app, client, "/rounds/1")
+    for i in range(20):
+        commands.create_program(db, users["warga1"], 1 + i % 3, {
+            "title": f"Program {i}", "problem": "Masalah", "goal": "Tujuan"}, "", NOW)
+    assert queries_for(app, client, "/") == home
+    assert queries_for(app, client, "/rounds/1") == board
