@@ -116,7 +116,18 @@ def _ballot_refused(program_id: int, refusal: Refusal):
 @login_required
 def tally(program_id: int):
     """The live count of the open ballot, polled by everyone who has the page open."""
-    return render("program.html", "partial/tally.html", **page_context(program_id))
+    if not htmx:
+        return redirect(url_for(".show", program_id=program_id, _anchor="ballot"))
+    # Polled every few seconds by every open phone: load only what the count needs.
+    session = get_session()
+    scope = queries.program_scope(session, program_id)
+    if scope is None or not commands.roles_on(session, g.user.id, scope[0], scope[1]):
+        abort(404)
+    program, rnd, _ = scope
+    ballot = queries.open_ballot(session, program.id)
+    return render("program.html", "partial/tally.html", program=program, ballot=ballot,
+                  tally=queries.ballot_tally(session, ballot, rnd) if ballot else None,
+                  refresh_seconds=current_app.config["TALLY_REFRESH_SECONDS"])
 
 
 @bp.post("/<int:program_id>/comments")
