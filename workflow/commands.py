@@ -122,7 +122,8 @@ def _apply_effects(session, transition, program, rnd, ctx, now) -> dict:
 
 @command
 def fire_transition(session: Session, actor, program_id: int, name: str, now: datetime,
-                    reason: str = "", expected_state: str | None = None) -> Program:
+                    reason: str = "", expected_state: str | None = None,
+                    outcome: str = "") -> Program:
     """Move the program one step along its template, if the machine allows it."""
     program, rnd = _load_program(session, program_id, lock=True)
     roles = _member_roles(session, actor, program, rnd)
@@ -135,7 +136,7 @@ def fire_transition(session: Session, actor, program_id: int, name: str, now: da
             N_("Someone else already moved this program on: it is now %(state)s."),
             {"state": program.state}))
     template = TEMPLATES[rnd.template]
-    ctx = context_for(session, program, rnd, roles, now, reason)
+    ctx = context_for(session, program, rnd, roles, now, reason, outcome)
     transition = machine.fire(template, program.state, name, ctx)
     source = program.state
     payload = _apply_effects(session, transition, program, rnd, ctx, now)

@@ -24,6 +24,7 @@ class Context:
     supporter_threshold: int = 0
     sourced_findings: int = 0
     reason: str = ""
+    outcome: str = ""                    # the target's answer to a delivered demand
     extra: dict = field(default_factory=dict)
 
 
@@ -72,6 +73,27 @@ def enough_supporters(ctx: Context) -> Reason | None:
     missing = ctx.supporter_threshold - ctx.supporters
     if missing > 0:
         return Reason(N_("%(missing)s more supporters needed"), {"missing": missing})
+    return None
+
+
+RESPONSE_OUTCOMES = ("granted", "partial", "refused")
+
+
+def response_granted(ctx: Context) -> Reason | None:
+    """The target granted the demand, all of it or a part: the work can start."""
+    if ctx.outcome not in RESPONSE_OUTCOMES:
+        return Reason(N_("choose the answer the target gave: granted, partly granted or refused"))
+    if ctx.outcome == "refused":
+        return Reason(N_("the target refused the demand"))
+    return None
+
+
+def response_refused(ctx: Context) -> Reason | None:
+    """The target refused: the residents organise again and escalate."""
+    if ctx.outcome not in RESPONSE_OUTCOMES:
+        return Reason(N_("choose the answer the target gave: granted, partly granted or refused"))
+    if ctx.outcome != "refused":
+        return Reason(N_("the target granted the demand"))
     return None
 
 

@@ -18,10 +18,14 @@ def t(name, source, target, roles, guards=(), needs_reason=False, effects=()):
                       needs_reason, tuple(effects))
 
 
-def common_tail():
-    """Every template ends the same way once a program is approved or adopted."""
-    return (
-        t("start_implementation", "approved", "implementation", {FACILITATOR, OFFICIAL}),
+def common_tail(approval=True):
+    """Every template ends the same way once a program is approved or adopted.
+
+    Social action has no approval: the target's response starts the work instead.
+    """
+    start = (t("start_implementation", "approved", "implementation",
+               {FACILITATOR, OFFICIAL}),) if approval else ()
+    return start + (
         t("complete", "implementation", "completed", {FACILITATOR}),
         t("evaluate", "completed", "evaluated", {FACILITATOR}),
     )
@@ -96,9 +100,10 @@ ACTION = Template(
         t("close_voting", "voting", "organizing", {FACILITATOR}, [g.ballot_failed],
           effects=["close_ballot"]),
         t("deliver", "agreed", "action", {FACILITATOR}),
-        t("record_response", "action", "implementation", {FACILITATOR}),
-        t("record_response", "action", "organizing", {FACILITATOR}),
-        *common_tail(),
+        t("record_response", "action", "implementation", {FACILITATOR},
+          [g.response_granted]),
+        t("record_response", "action", "organizing", {FACILITATOR}, [g.response_refused]),
+        *common_tail(approval=False),
         *withdrawals("draft", "proposed", "organizing"),
     ),
 )

@@ -43,7 +43,7 @@ def supporters_count(session: Session, program_id: int) -> int:
 
 
 def context_for(session: Session, program: Program, rnd: Round, roles: frozenset,
-                now: datetime, reason: str = "") -> Context:
+                now: datetime, reason: str = "", outcome: str = "") -> Context:
     """Gather the facts the machine's guards look at, in a fixed number of queries."""
     ballot = open_ballot(session, program.id)
     opened, consent_failed = ballots_summary(session, program.id)
@@ -53,7 +53,7 @@ def context_for(session: Session, program: Program, rnd: Round, roles: frozenset
         ballot=ballot_tally(session, ballot, rnd) if ballot else None,
         ballots_opened=opened, consent_failed=consent_failed,
         supporters=supporters_count(session, program.id),
-        supporter_threshold=rnd.supporter_threshold, reason=reason or "")
+        supporter_threshold=rnd.supporter_threshold, reason=reason or "", outcome=outcome or "")
 
 
 def group_by_state(programs, template_name: str) -> list:

@@ -61,6 +61,7 @@ def transition(program_id: int, name: str):
     try:
         commands.fire_transition(get_session(), g.user, program_id, name, now(),
                                  reason=request.form.get("reason", ""),
+                                 outcome=request.form.get("outcome", ""),
                                  expected_state=request.form.get("expected_state") or None)
     except Refusal as refusal:
         return refused(refusal, back=url_for(".show", program_id=program_id))
