@@ -23,6 +23,8 @@ def create_app(test_config=None):
         BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "translations"),
         LANGUAGES=("id", "en"),
         TALLY_REFRESH_SECONDS=5,
+        # Static URLs carry a content hash (see web.asset), so they may be cached long.
+        SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600,
     )
     if test_config is not None:
         app.config.update(test_config)

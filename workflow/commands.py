@@ -18,7 +18,7 @@ from .accounts import role_in
 from .models import Ballot, Comment, Event, Program, ProgramAuthor, Round, Vote
 from .processes import AUTHOR, FACILITATOR, OFFICIAL, RESIDENT, TEMPLATES
 from .program_form import clean_program
-from .queries import ballot_tally, context_for, open_ballot
+from .queries import ballot_tally, context_for, objections, open_ballot
 from .reasons import N_, Reason, Refusal
 
 COMMENT_STANCES = ("support", "concern", "question")
@@ -117,6 +117,8 @@ def _apply_effects(session, transition, program, rnd, ctx, now) -> dict:
                 ballot.closed_at, ballot.passed = now, result.passed
                 session.add(ballot)
                 payload["tally"] = result.as_dict()
+                # The objections are what the next round of discussion must answer.
+                payload["objections"] = objections(session, ballot)
     return payload
 
 

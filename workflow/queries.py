@@ -152,6 +152,15 @@ def resident_roll(session: Session, community_id: int, ballot: Ballot | None) ->
     return [(user, votes.get(user.id)) for user in residents]
 
 
+def objections(session: Session, ballot: Ballot | None) -> list:
+    """The reasons given with objections (keberatan), without names, oldest first."""
+    if ballot is None:
+        return []
+    return session.exec(select(Vote.reason).where(
+        Vote.ballot_id == ballot.id, Vote.choice.in_(voting.NEEDS_REASON))
+        .order_by(Vote.id)).all()
+
+
 def last_closed_ballot(session: Session, program_id: int) -> Ballot | None:
     return session.exec(select(Ballot).where(Ballot.program_id == program_id,
                                              Ballot.closed_at.is_not(None))

@@ -1,7 +1,10 @@
 """The web layer: blueprints, extensions and the things every page shares."""
+import functools
+import hashlib
 import json
+import os
 
-from flask import g, request, session, url_for
+from flask import current_app, g, request, session, url_for
 from markupsafe import Markup
 from flask_babel import format_decimal, get_locale, gettext
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -19,6 +22,8 @@ from .render import explain, render
 HTMX_CONFIG = {
     # Style the loading indicator from app.css, so the CSP needs no inline styles.
     "includeIndicatorStyles": False,
+    # Settling a copied `style` attribute would break the CSP (style-src 'self').
+    "attributesToSettle": ["class", "width", "height"],
     # Refusals (403/409/422) carry a message the person should see: swap them in too.
     "responseHandling": [{"code": "204", "swap": False}, {"code": "[23]..", "swap": True},
                          {"code": "4..", "swap": True, "error": False},
@@ -49,16 +54,28 @@ def security_headers(response):
     return response
 
 
+@functools.cache
+def _fingerprint(path: str) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()[:10]
+
+
+def asset(filename: str) -> str:
+    """A static file's URL with its content hash, so it can be cached for a year."""
+    return url_for("static", filename=filename,
+                   v=_fingerprint(os.path.join(current_app.static_folder, filename)))
+
+
 def icon(name: str) -> Markup:
     """An icon from the inline SVG sprite; always shown beside words, never alone."""
     return Markup('<svg class="icon" aria-hidden="true" focusable="false">'
                   '<use href="%s#%s"></use></svg>') % (
-        url_for("static", filename="icons.svg"), name)
+        asset("icons.svg"), name)
 
 
 def template_helpers() -> dict:
     return {
-        "explain": explain, "icon": icon, "csrf_token": generate_csrf, "current_locale": str(get_locale()),
+        "explain": explain, "icon": icon, "asset": asset, "csrf_token": generate_csrf, "current_locale": str(get_locale()),
         "state_label": lambda s: gettext(STATE_LABELS.get(s, s)),
         "transition_label": lambda t: gettext(TRANSITION_LABELS.get(t, t)),
         "template_label": lambda t: gettext(TEMPLATE_LABELS.get(t, t)),

@@ -27,6 +27,7 @@ def page_context(program_id: int) -> dict:
     template = TEMPLATES[rnd.template]
     ctx = queries.context_for(session, program, rnd, roles, now())
     ballot = queries.open_ballot(session, program.id)
+    last_ballot = None if ballot else queries.last_closed_ballot(session, program.id)
     return {
         "program": program, "rnd": rnd, "community": community, "roles": roles,
         "steps": machine.available(template, program.state, ctx),
@@ -35,7 +36,8 @@ def page_context(program_id: int) -> dict:
         "can_vote": RESIDENT in roles,
         "roll": queries.resident_roll(session, community.id, ballot)
         if ballot and FACILITATOR in roles else [],
-        "last_ballot": queries.last_closed_ballot(session, program.id),
+        "last_ballot": last_ballot,
+        "objections": queries.objections(session, ballot or last_ballot),
         "history": queries.history(session, program.id),
         "comments": queries.comments(session, program.id),
         "authors": queries.authors(session, program.id),
