@@ -6,6 +6,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlmodel import Session, select
 
 from .models import Membership, User
+from .text import clean
 
 _hasher = PasswordHasher()
 # Verifying against this keeps a wrong username as slow as a wrong password.
@@ -18,7 +19,7 @@ def hash_password(password: str) -> str:
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The user whose name and password match, or None."""
-    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    user = session.exec(select(User).where(User.username == clean(username).lower())).first()
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerifyMismatchError, InvalidHashError):

@@ -13,13 +13,14 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from . import audit, machine, voting
-from .db import begin_write
+from .db import begin_write, lock_key
 from .accounts import role_in
 from .models import Ballot, Comment, Event, Program, ProgramAuthor, Round, Vote
 from .processes import AUTHOR, FACILITATOR, OFFICIAL, RESIDENT, TEMPLATES
 from .program_form import clean_program
 from .queries import ballot_tally, context_for, objections, open_ballot
 from .reasons import N_, Reason, Refusal
+from .text import clean
 
 COMMENT_STANCES = ("support", "concern", "question")
 PROPOSERS = {RESIDENT, FACILITATOR, OFFICIAL}
@@ -85,6 +86,7 @@ def create_program(session: Session, actor, round_id: int, form: dict, submissio
     if role not in PROPOSERS:
         raise Refusal("forbidden", Reason(N_("Your role cannot propose programs here.")))
     if submission_key:
+        lock_key(session, "program-form:" + submission_key)
         existing = session.exec(select(Program).where(
             Program.submission_key == submission_key)).first()
         if existing is not None:
@@ -138,12 +140,12 @@ def fire_transition(session: Session, actor, program_id: int, name: str, now: da
             N_("Someone else already moved this program on: it is now %(state)s."),
             {"state": program.state}))
     template = TEMPLATES[rnd.template]
-    ctx = context_for(session, program, rnd, roles, now, reason, outcome)
+    ctx = context_for(session, program, rnd, roles, now, clean(reason), clean(outcome))
     transition = machine.fire(template, program.state, name, ctx)
     source = program.state
     payload = _apply_effects(session, transition, program, rnd, ctx, now)
-    if reason.strip():
-        payload["reason"] = reason.strip()[:2000]
+    if clean(reason):
+        payload["reason"] = clean(reason)[:2000]
     # The version check refuses a write based on a state someone has since changed.
     moved = session.exec(update(Program).where(
         Program.id == program.id, Program.version == program.version).values(
@@ -169,7 +171,7 @@ def _store_vote(session, ballot, voter_id, choice, reason, now, recorded_by=None
     existing = session.exec(select(Vote).where(
         Vote.ballot_id == ballot.id, Vote.user_id == voter_id)).first()
     vote = existing or Vote(ballot_id=ballot.id, user_id=voter_id)
-    vote.choice, vote.reason, vote.cast_at = choice, (reason or "").strip()[:1000], now
+    vote.choice, vote.reason, vote.cast_at = choice, clean(reason)[:1000], now
     vote.in_room, vote.recorded_by = recorded_by is not None, recorded_by
     session.add(vote)
     return vote
@@ -184,7 +186,7 @@ def cast_vote(session: Session, actor, program_id: int, choice: str, reason: str
     if RESIDENT not in roles:
         raise Refusal("forbidden", Reason(N_("Only residents of the community vote.")))
     ballot = _open_ballot_for_vote(session, program, rnd)
-    problem = voting.check_choice(ballot.kind, choice, reason)
+    problem = voting.check_choice(ballot.kind, choice, clean(reason))
     if problem:
         raise Refusal("invalid", problem, {"choice": problem})
     return _store_vote(session, ballot, actor.id, choice, reason, now)
@@ -201,7 +203,7 @@ def record_room_vote(session: Session, actor, program_id: int, voter_id: int, ch
     if role_in(session, voter_id, rnd.community_id) != RESIDENT:
         raise Refusal("invalid", Reason(N_("Choose a resident from the community roll.")),
                       {"voter": Reason(N_("Choose a resident from the community roll."))})
-    problem = voting.check_choice(ballot.kind, choice, reason)
+    problem = voting.check_choice(ballot.kind, choice, clean(reason))
     if problem:
         raise Refusal("invalid", problem, {"choice": problem})
     existing = session.exec(select(Vote).where(
@@ -219,7 +221,7 @@ def add_comment(session: Session, actor, program_id: int, stance: str, body: str
     """A member adds a comment with a stance to the program's discussion."""
     program, rnd = _load_program(session, program_id)
     _member_roles(session, actor, program, rnd)
-    body = (body or "").strip()
+    body = clean(body)
     errors = {}
     if not body:
         errors["body"] = Reason(N_("Write your comment first."))

@@ -60,10 +60,15 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={"write": True})
 
 
-def lock_event_chain(session: Session) -> None:
-    """Serialise appends to the audit chain (SQLite already holds the write lock)."""
+def lock_key(session: Session, key: str) -> None:
+    """Serialise transactions about the same key (SQLite already holds the write lock)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.exec(text("SELECT pg_advisory_xact_lock(7301)"))
+        session.exec(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), params={"key": key})
+
+
+def lock_event_chain(session: Session) -> None:
+    """Serialise appends to the audit chain."""
+    lock_key(session, "event-chain")
 
 
 def init_app(app) -> None:

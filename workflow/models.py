@@ -1,5 +1,5 @@
 """SQLModel tables. Alembic (migrations/) owns the schema; tests build it the same way."""
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -111,6 +111,19 @@ class Supporter(SQLModel, table=True):
     program_id: int = Field(foreign_key="program.id", index=True)
     user_id: int = Field(foreign_key="user.id")
     joined_at: datetime
+
+
+class Finding(SQLModel, table=True):
+    """A fact gathered in a social-planning assessment (community diagnosis)."""
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True)
+    indicator: str = Field(max_length=200)
+    value: str = Field(max_length=64)
+    unit: str = Field(default="", max_length=64)
+    source: str = Field(default="", max_length=300)
+    observed_on: date | None = None
+    recorded_by: int = Field(foreign_key="user.id")
+    created_at: datetime
 
 
 class Comment(SQLModel, table=True):

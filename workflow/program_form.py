@@ -5,6 +5,7 @@ from sqlmodel import Session, select
 
 from .models import Dusun
 from .reasons import N_, Reason, Refusal
+from .text import clean, is_number
 
 SECTORS = {
     "infrastructure": N_("Roads, water and buildings"),
@@ -27,10 +28,10 @@ MAX_COST = 10 ** 13  # Rp 10 trillion: more than any village budget
 
 def _whole_number(raw: str, field: str, errors: dict, maximum: int, example: str) -> int | None:
     """Read '15.000.000' or '15000000' as a whole number; blank means unknown."""
-    text = re.sub(r"[\s.,]", "", (raw or "").removeprefix("Rp").strip())
+    text = re.sub(r"[\s.,]", "", clean(raw).removeprefix("Rp"))
     if not text:
         return None
-    if not text.isdigit():
+    if not is_number(text, 40):
         errors[field] = Reason(N_("Write a number only, for example %(example)s."),
                                {"example": example})
         return None
@@ -44,8 +45,8 @@ def clean_program(session: Session, community_id: int, form: dict) -> dict:
     """Checked values for a Program, or Refusal('invalid') naming each bad field."""
     errors, values = {}, {}
     for field, limit in LIMITS.items():
-        values[field] = " ".join((form.get(field) or "").split()) if field in (
-            "title", "beneficiaries") else (form.get(field) or "").strip()
+        values[field] = " ".join(clean(form.get(field)).split()) if field in (
+            "title", "beneficiaries") else clean(form.get(field))
         if len(values[field]) > limit:
             errors[field] = Reason(N_("Too long: at most %(n)s letters."), {"n": limit})
     for field, message in (("title", N_("Give the program a short name.")),
@@ -58,18 +59,18 @@ def clean_program(session: Session, community_id: int, form: dict) -> dict:
     values["estimated_cost"] = _whole_number(
         form.get("estimated_cost"), "estimated_cost", errors, MAX_COST, "15.000.000")
     for field in ("rt", "rw"):
-        values[field] = (form.get(field) or "").strip()
-        if values[field] and not (values[field].isdigit() and len(values[field]) <= 3):
+        values[field] = clean(form.get(field))
+        if values[field] and not is_number(values[field], 3):
             errors[field] = Reason(N_("Write the number only, for example 03."))
     for field, allowed in (("sector", SECTORS), ("funding_source", FUNDING_SOURCES)):
-        values[field] = (form.get(field) or "").strip()
+        values[field] = clean(form.get(field))
         if values[field] and values[field] not in allowed:
             errors[field] = Reason(N_("Choose one of the options in the list."))
     values["dusun_id"] = None
-    raw_dusun = (form.get("dusun_id") or "").strip()
+    raw_dusun = clean(form.get("dusun_id"))
     if raw_dusun:
         dusun = session.get(Dusun, int(raw_dusun)) if (
-            raw_dusun.isdigit() and len(raw_dusun) < 10) else None
+            is_number(raw_dusun, 9)) else None
         if dusun is None or dusun.community_id != community_id:
             errors["dusun_id"] = Reason(N_("Choose one of the options in the list."))
         else:

@@ -6,6 +6,7 @@ from .. import commands, machine, queries
 from ..db import get_session
 from ..processes import FACILITATOR, RESIDENT, TEMPLATES, TRANSITION_LABELS
 from ..reasons import Refusal
+from ..text import is_number
 from ..voting import CHOICES, NEEDS_REASON
 from .auth import login_required
 from .extensions import htmx
@@ -98,7 +99,7 @@ def room_vote(program_id: int):
     voter = request.form.get("voter", "")
     try:
         commands.record_room_vote(get_session(), g.user, program_id,
-                                  int(voter) if voter.isdigit() and len(voter) < 10 else -1,
+                                  int(voter) if is_number(voter, 9) else -1,
                                   request.form.get("choice", ""), request.form.get("reason", ""),
                                   now())
     except Refusal as refusal:

@@ -1,0 +1,186 @@
+"""Shared helpers for the web and command tests.
+
+Fixtures here are imported by the test modules that use them (conftest.py is
+not ours to change). Two rules keep the tests honest and fast:
+
+- the demo accounts log in through ``login_as`` (a session cookie set by the
+  test client) except where the login form itself is under test, since every
+  real login costs an argon2 verification;
+- every read through the ``db`` session ends its transaction at once
+  (``db.commit()``), so the next read sees what the app's requests wrote
+  since, and no transaction of the test's own is left holding a lock.
+"""
+import re
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+from flask import template_rendered
+from sqlalchemy import func
+from sqlmodel import select
+
+from workflow import commands
+from workflow.accounts import create_user
+from workflow.models import (Ballot, Comment, Community, Dusun, Event, Membership, Program,
+                             ProgramAuthor, Round, User, Vote)
+
+HX = {"HX-Request": "true"}
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+TABLES = (Program, ProgramAuthor, Event, Ballot, Vote, Comment)
+PROGRAM = 1  # the demo's "Perbaikan saluran air Dusun Krajan", proposed by warga2
+LOCALITY_ROUND, PLANNING_ROUND, ACTION_ROUND = 1, 2, 3
+VALID_PROGRAM = {
+    "title": "Posyandu keliling", "problem": "Balita di Dusun Cibodas jarang ditimbang.",
+    "goal": "Setiap balita ditimbang sebulan sekali.", "rt": "04", "rw": "02",
+    "sector": "health", "estimated_cost": "Rp 2.500.000", "funding_source": "dana_desa",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@pytest.fixture
+def rendered(app):
+    """The names of the templates rendered (top level only), in order; clear() before a request."""
+    names = []
+
+    def record(sender, template, context, **extra):
+        names.append(template.name)
+
+    template_rendered.connect(record, app)
+    yield names
+    template_rendered.disconnect(record, app)
+
+
+@pytest.fixture
+def people(users, db):
+    """The demo accounts by user name, with the fixture's read transaction ended."""
+    db.commit()
+    return users
+
+
+@pytest.fixture
+def outsider(db):
+    """A second community, Desa Seberang, with one resident, one dusun and one round."""
+    now = utcnow()
+    community = Community(name="Desa Seberang", slug="seberang", kind="desa")
+    db.add(community)
+    db.flush()
+    dusun = Dusun(community_id=community.id, name="Dusun Pesisir")
+    rnd = Round(community_id=community.id, title="Musyawarah Seberang", template="locality",
+                created_at=now)
+    user = create_user(db, "orangluar", "Orang Luar", "musyawarah", now)
+    db.add_all([dusun, rnd, Membership(user_id=user.id, community_id=community.id,
+                                       role="resident")])
+    db.commit()
+    return SimpleNamespace(user=user, community=community, dusun=dusun, round=rnd)
+
+
+def csrf_token(client) -> str:
+    """A valid CSRF token for the client's current session (read from the login form)."""
+    return CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
+
+
+def login_as(client, user, lang: str = "en") -> str:
+    """Start a fresh session as ``user`` (None: anonymous) and return its CSRF token.
+
+    The session reads English by default, so that messages can be matched by their ids.
+    """
+    with client.session_transaction() as session:
+        session.clear()
+        session["lang"] = lang
+        if user is not None:
+            session["user_id"] = user.id
+    return csrf_token(client)
+
+
+def send(client, url, token, data=None, htmx=False, headers=None):
+    """POST a form with ``token`` as its csrf_token, as a plain form or as htmx would."""
+    return client.post(url, data={"csrf_token": token, **(data or {})},
+                       headers={**(HX if htmx else {}), **(headers or {})})
+
+
+def counts(db) -> dict:
+    """Rows per table for the tables commands write to."""
+    result = {model.__name__: db.exec(select(func.count()).select_from(model)).one()
+              for model in TABLES}
+    db.commit()
+    return result
+
+
+def snapshot(db) -> tuple:
+    """Everything a command could change: row counts, each program's state and version."""
+    programs = db.exec(select(Program.id, Program.state, Program.version)
+                       .order_by(Program.id)).all()
+    return counts(db), [tuple(row) for row in programs]
+
+
+def state_of(db, program_id: int = PROGRAM) -> str:
+    state = db.exec(select(Program.state).where(Program.id == program_id)).one()
+    db.commit()
+    return state
+
+
+def events_of(db, program_id: int = PROGRAM) -> list:
+    """[(transition, from, to, actor username)] oldest first."""
+    rows = db.exec(select(Event.transition, Event.from_state, Event.to_state, User.username)
+                   .join(User, User.id == Event.actor_id)
+                   .where(Event.program_id == program_id).order_by(Event.id)).all()
+    db.commit()
+    return [tuple(row) for row in rows]
+
+
+def votes_of(db, program_id: int = PROGRAM) -> list:
+    """[(username, choice, reason, in_room)] on the program's ballots."""
+    rows = db.exec(select(User.username, Vote.choice, Vote.reason, Vote.in_room)
+                   .join(User, User.id == Vote.user_id)
+                   .join(Ballot, Ballot.id == Vote.ballot_id)
+                   .where(Ballot.program_id == program_id).order_by(Vote.id)).all()
+    db.commit()
+    return [tuple(row) for row in rows]
+
+
+# Who fires what in the demo village, to arrange a program's state through the commands.
+FIRER = {"submit": "warga2", "open_discussion": "pendamping", "open_voting": "pendamping",
+         "close_voting": "pendamping", "open_majority_vote": "pendamping",
+         "approve": "kades", "start_implementation": "pendamping", "complete": "pendamping",
+         "withdraw": "warga2"}
+PATHS = {
+    "proposed": [],
+    "discussion": ["open_discussion"],
+    "voting": ["open_discussion", "open_voting"],
+    "agreed": ["open_discussion", "open_voting", ("vote", "agree"), "close_voting"],
+    "approved": ["open_discussion", "open_voting", ("vote", "agree"), "close_voting",
+                 "approve"],
+    "withdrawn": ["withdraw"],
+}
+
+
+def residents(users, n: int = 12) -> list:
+    return [users[f"warga{i}"] for i in range(1, n + 1)]
+
+
+def arrange(db, users, state: str, program_id: int = PROGRAM) -> int:
+    """Bring a demo program to ``state`` through the same commands the web uses."""
+    for step in PATHS[state]:
+        if isinstance(step, tuple):
+            for voter in residents(users, 10):
+                commands.cast_vote(db, voter, program_id, step[1], "", utcnow())
+        else:
+            commands.fire_transition(db, users[FIRER[step]], program_id, step, utcnow())
+    assert state_of(db, program_id) == state
+    return program_id
+
+
+def draft_by(db, users, username: str = "warga1", **fields) -> int:
+    """A new draft program in the locality round, authored by ``username``."""
+    program = commands.create_program(db, users[username], LOCALITY_ROUND,
+                                      {**VALID_PROGRAM, **fields}, "", utcnow())
+    return program.id
+
+
+def is_fragment(response) -> bool:
+    """True when the body is a bare fragment, not a whole page of the base layout."""
+    body = response.get_data(as_text=True)
+    return "<html" not in body and "<!doctype" not in body.lower()
