@@ -331,14 +331,16 @@ NEEDS_REASON = [("reject", "discussion", "pendamping"), ("return", "agreed", "ka
                          ids=[f"{n}-from-{s}" for n, s, _ in NEEDS_REASON])
 def test_transition_needing_a_reason_refused_without_one(client, db, people, name, state,
                                                          username, reason):
-    """Reject and return without a reason are refused (422) and the state stays."""
+    """Reject and return without a reason: the form again (422), the message at the field."""
     arrange(db, people, state)
     token = login_as(client, people[username])
     before = snapshot(db)
     response = send(client, f"/programs/1/transitions/{name}", token,
                     {"reason": reason, "expected_state": state})
     assert response.status_code == 422
-    assert refusal_text(response)
+    page = response.get_data(as_text=True)
+    assert f'<p class="field-error" id="{name}-reason-error">' in page
+    assert f'<textarea id="reason-{name}" name="reason"' in page
     assert state_of(db) == state
     assert snapshot(db) == before
 

@@ -7,12 +7,13 @@ reason; on any failure nothing it wrote is kept.
 """
 import functools
 import json
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from . import audit, machine, voting
+from . import audit, machine, step_inputs, voting
 from .db import begin_write, lock_key
 from .accounts import role_in
 from .models import Ballot, Comment, Event, Program, ProgramAuthor, Round, Vote
@@ -46,7 +47,7 @@ def _not_found():
     return Refusal("not_found", Reason(N_("That program does not exist.")))
 
 
-def _load_program(session: Session, program_id: int, lock: bool = False):
+def load_program(session: Session, program_id: int, lock: bool = False):
     """The program and its round; the row is locked for the transaction when asked."""
     query = select(Program).where(Program.id == program_id)
     if lock:
@@ -67,7 +68,7 @@ def roles_on(session: Session, user_id: int, program: Program, rnd: Round) -> fr
     return frozenset({role, AUTHOR} if is_author else {role})
 
 
-def _member_roles(session, actor, program, rnd) -> frozenset:
+def member_roles(session, actor, program, rnd) -> frozenset:
     roles = roles_on(session, actor.id, program, rnd)
     if not roles:
         # Outsiders learn nothing about the program, not even that it exists.
@@ -127,10 +128,14 @@ def _apply_effects(session, transition, program, rnd, ctx, now) -> dict:
 @command
 def fire_transition(session: Session, actor, program_id: int, name: str, now: datetime,
                     reason: str = "", expected_state: str | None = None,
-                    outcome: str = "") -> Program:
-    """Move the program one step along its template, if the machine allows it."""
-    program, rnd = _load_program(session, program_id, lock=True)
-    roles = _member_roles(session, actor, program, rnd)
+                    form: dict | None = None) -> Program:
+    """Move the program one step along its template, if the machine allows it.
+
+    ``form`` carries what some steps record (the demand delivered, the answer
+    received); it is checked after the role, before the guards.
+    """
+    program, rnd = load_program(session, program_id, lock=True)
+    roles = member_roles(session, actor, program, rnd)
     if expected_state and program.state != expected_state:
         last = session.exec(select(Event).where(Event.program_id == program.id)
                             .order_by(Event.id.desc()).limit(1)).first()
@@ -140,10 +145,13 @@ def fire_transition(session: Session, actor, program_id: int, name: str, now: da
             N_("Someone else already moved this program on: it is now %(state)s."),
             {"state": program.state}))
     template = TEMPLATES[rnd.template]
-    ctx = context_for(session, program, rnd, roles, now, clean(reason), clean(outcome))
+    ctx = context_for(session, program, rnd, roles, now, clean(reason))
+    machine.permitted(template, program.state, name, ctx)
+    inputs = step_inputs.clean_inputs(name, form, now.date())
+    ctx = replace(ctx, outcome=inputs.get("outcome", ""))
     transition = machine.fire(template, program.state, name, ctx)
     source = program.state
-    payload = _apply_effects(session, transition, program, rnd, ctx, now)
+    payload = {**inputs, **_apply_effects(session, transition, program, rnd, ctx, now)}
     if clean(reason):
         payload["reason"] = clean(reason)[:2000]
     # The version check refuses a write based on a state someone has since changed.
@@ -181,8 +189,8 @@ def _store_vote(session, ballot, voter_id, choice, reason, now, recorded_by=None
 def cast_vote(session: Session, actor, program_id: int, choice: str, reason: str,
               now: datetime) -> Vote:
     """Record or change the actor's vote on the program's open ballot."""
-    program, rnd = _load_program(session, program_id)
-    roles = _member_roles(session, actor, program, rnd)
+    program, rnd = load_program(session, program_id)
+    roles = member_roles(session, actor, program, rnd)
     if RESIDENT not in roles:
         raise Refusal("forbidden", Reason(N_("Only residents of the community vote.")))
     ballot = _open_ballot_for_vote(session, program, rnd)
@@ -196,8 +204,8 @@ def cast_vote(session: Session, actor, program_id: int, choice: str, reason: str
 def record_room_vote(session: Session, actor, program_id: int, voter_id: int, choice: str,
                      reason: str, now: datetime) -> Vote:
     """The facilitator records the choice of a resident present in the meeting."""
-    program, rnd = _load_program(session, program_id)
-    if FACILITATOR not in _member_roles(session, actor, program, rnd):
+    program, rnd = load_program(session, program_id)
+    if FACILITATOR not in member_roles(session, actor, program, rnd):
         raise Refusal("forbidden", Reason(N_("Only the facilitator records votes in the room.")))
     ballot = _open_ballot_for_vote(session, program, rnd)
     if role_in(session, voter_id, rnd.community_id) != RESIDENT:
@@ -219,8 +227,8 @@ def record_room_vote(session: Session, actor, program_id: int, voter_id: int, ch
 def add_comment(session: Session, actor, program_id: int, stance: str, body: str,
                 now: datetime) -> Comment:
     """A member adds a comment with a stance to the program's discussion."""
-    program, rnd = _load_program(session, program_id)
-    _member_roles(session, actor, program, rnd)
+    program, rnd = load_program(session, program_id)
+    member_roles(session, actor, program, rnd)
     body = clean(body)
     errors = {}
     if not body:

@@ -22,6 +22,7 @@ class Transition:
     guards: tuple = ()
     needs_reason: bool = False
     effects: tuple = ()
+    asks: tuple = ()      # form fields the step records (checked in commands)
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,11 @@ def first_refusal(transition: Transition, ctx: Context) -> Reason | None:
     return None
 
 
-def fire(template: Template, state: str, name: str, ctx: Context) -> Transition:
-    """Decide transition ``name`` from ``state``; return it or raise Refusal.
+def permitted(template: Template, state: str, name: str, ctx: Context) -> list:
+    """The records of step ``name`` from ``state`` this actor may try, or raise Refusal.
 
-    Several records may share a name and source (``close_voting`` goes to
-    ``agreed`` or back to ``discussion``): the first whose guards pass wins.
+    Checks everything but the guards: the step exists, fits the state, suits
+    the actor's role, and has its reason when it needs one.
     """
     if name not in template.names():
         raise Refusal("not_found", Reason(N_("There is no such step.")))
@@ -66,6 +67,16 @@ def fire(template: Template, state: str, name: str, ctx: Context) -> Transition:
     if here[0].needs_reason and not ctx.reason.strip():
         raise Refusal("invalid", Reason(N_("Please give a reason.")),
                       {"reason": Reason(N_("Please give a reason."))})
+    return here
+
+
+def fire(template: Template, state: str, name: str, ctx: Context) -> Transition:
+    """Decide transition ``name`` from ``state``; return it or raise Refusal.
+
+    Several records may share a name and source (``close_voting`` goes to
+    ``agreed`` or back to ``discussion``): the first whose guards pass wins.
+    """
+    here = permitted(template, state, name, ctx)
     refusals = []
     for transition in here:
         reason = first_refusal(transition, ctx)
@@ -87,8 +98,13 @@ def available(template: Template, state: str, ctx: Context) -> list:
             continue
         seen.add(transition.name)
         try:
-            # A reason is asked for in the form itself, so it is not missing yet.
-            fire(template, state, transition.name, replace(ctx, reason="-"))
+            # What the step asks for (a reason, an answer) is filled in on its
+            # form, so it is not missing yet; a step that asks for input is
+            # offered once the actor may take it, and its guards judge the input.
+            if transition.asks:
+                permitted(template, state, transition.name, replace(ctx, reason="-"))
+            else:
+                fire(template, state, transition.name, replace(ctx, reason="-"))
             result.append((transition, None))
         except Refusal as refusal:
             result.append((transition, refusal.reason))

@@ -13,9 +13,9 @@ RESIDENT, FACILITATOR, OFFICIAL, ADMIN, AUTHOR = (
 MEMBER_ROLES = (RESIDENT, FACILITATOR, OFFICIAL, ADMIN)
 
 
-def t(name, source, target, roles, guards=(), needs_reason=False, effects=()):
+def t(name, source, target, roles, guards=(), needs_reason=False, effects=(), asks=()):
     return Transition(name, source, target, frozenset(roles), tuple(guards),
-                      needs_reason, tuple(effects))
+                      needs_reason, tuple(effects), tuple(asks))
 
 
 def common_tail(approval=True):
@@ -99,10 +99,12 @@ ACTION = Template(
           effects=["close_ballot"]),
         t("close_voting", "voting", "organizing", {FACILITATOR}, [g.ballot_failed],
           effects=["close_ballot"]),
-        t("deliver", "agreed", "action", {FACILITATOR}),
+        t("deliver", "agreed", "action", {FACILITATOR},
+          asks=("target", "channel", "delivered_on")),
         t("record_response", "action", "implementation", {FACILITATOR},
-          [g.response_granted]),
-        t("record_response", "action", "organizing", {FACILITATOR}, [g.response_refused]),
+          [g.response_granted], asks=("outcome", "note")),
+        t("record_response", "action", "organizing", {FACILITATOR}, [g.response_refused],
+          asks=("outcome", "note")),
         *common_tail(approval=False),
         *withdrawals("draft", "proposed", "organizing"),
     ),

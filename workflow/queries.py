@@ -1,4 +1,5 @@
 """The read side: boards, program pages, tallies, each in a fixed number of queries."""
+import json
 from collections import defaultdict
 from datetime import datetime
 
@@ -7,7 +8,7 @@ from sqlmodel import Session, select
 
 from . import voting
 from .guards import Context
-from .models import (Ballot, Comment, Community, Dusun, Event, Membership, Program,
+from .models import (Ballot, Comment, Community, Dusun, Event, Finding, Membership, Program,
                      ProgramAuthor, Round, Supporter, User, Vote)
 from .processes import RESIDENT, TEMPLATES
 
@@ -42,6 +43,29 @@ def supporters_count(session: Session, program_id: int) -> int:
         Supporter.program_id == program_id)).one()
 
 
+def sourced_findings(session: Session, program_id: int) -> int:
+    return session.exec(select(func.count()).select_from(Finding).where(
+        Finding.program_id == program_id, Finding.source != "")).one()
+
+
+def findings(session: Session, program_id: int) -> list:
+    return session.exec(select(Finding).where(Finding.program_id == program_id)
+                        .order_by(Finding.id)).all()
+
+
+def is_supporter(session: Session, program_id: int, user_id: int) -> bool:
+    return session.exec(select(Supporter.id).where(
+        Supporter.program_id == program_id, Supporter.user_id == user_id)).first() is not None
+
+
+def latest_payload(history_rows: list, transition: str) -> dict | None:
+    """The payload of the newest event of ``transition`` among already loaded history rows."""
+    for event, _name in reversed(history_rows):
+        if event.transition == transition:
+            return json.loads(event.payload or "{}")
+    return None
+
+
 def context_for(session: Session, program: Program, rnd: Round, roles: frozenset,
                 now: datetime, reason: str = "", outcome: str = "") -> Context:
     """Gather the facts the machine's guards look at, in a fixed number of queries."""
@@ -53,6 +77,7 @@ def context_for(session: Session, program: Program, rnd: Round, roles: frozenset
         ballot=ballot_tally(session, ballot, rnd) if ballot else None,
         ballots_opened=opened, consent_failed=consent_failed,
         supporters=supporters_count(session, program.id),
+        sourced_findings=sourced_findings(session, program.id),
         supporter_threshold=rnd.supporter_threshold, reason=reason or "", outcome=outcome or "")
 
 

@@ -100,7 +100,7 @@ def not_found(_error):
 
 
 def init_app(app) -> None:
-    from . import api, assets, auth, pages, programs
+    from . import api, assets, auth, pages, participation, programs
 
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
@@ -111,5 +111,5 @@ def init_app(app) -> None:
     app.add_template_filter(json.loads, "fromjson")
     app.register_error_handler(CSRFError, csrf_refused)
     app.register_error_handler(404, not_found)
-    for module in (auth, pages, programs, api, assets):
+    for module in (auth, pages, programs, participation, api, assets):
         app.register_blueprint(module.bp)

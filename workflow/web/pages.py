@@ -7,6 +7,8 @@ from flask_babel import gettext
 from .. import commands, queries
 from ..accounts import role_in
 from ..db import get_session
+from ..diagram import layout
+from ..processes import TEMPLATES
 from ..program_form import FUNDING_SOURCES, SECTORS
 from ..reasons import Refusal
 from .auth import login_required
@@ -37,6 +39,7 @@ def round_board(round_id: int):
     """One planning round: its programs grouped by where they stand."""
     rnd, community, groups = _member_round(round_id)
     return render("round.html", rnd=rnd, community=community, groups=groups,
+                  diagram=layout(TEMPLATES[rnd.template]),
                   role=role_in(get_session(), g.user.id, community.id))
 
 

@@ -7,6 +7,8 @@ from ..db import get_session
 from ..processes import FACILITATOR, RESIDENT, TEMPLATES, TRANSITION_LABELS
 from ..reasons import Refusal
 from ..text import is_number
+from ..diagram import layout
+from ..step_inputs import CHANNELS, OUTCOMES
 from ..voting import CHOICES, NEEDS_REASON
 from .auth import login_required
 from .extensions import htmx
@@ -29,6 +31,7 @@ def page_context(program_id: int) -> dict:
     ctx = queries.context_for(session, program, rnd, roles, now())
     ballot = queries.open_ballot(session, program.id)
     last_ballot = None if ballot else queries.last_closed_ballot(session, program.id)
+    history = queries.history(session, program.id)
     return {
         "program": program, "rnd": rnd, "community": community, "roles": roles,
         "steps": machine.available(template, program.state, ctx),
@@ -39,7 +42,16 @@ def page_context(program_id: int) -> dict:
         if ballot and FACILITATOR in roles else [],
         "last_ballot": last_ballot,
         "objections": queries.objections(session, ballot or last_ballot),
-        "history": queries.history(session, program.id),
+        "history": history,
+        "diagram": layout(template),
+        "findings": queries.findings(session, program.id) if rnd.template == "planning" else [],
+        "recommendation": queries.latest_payload(history, "recommend"),
+        "supporters": ctx.supporters, "supporter_threshold": rnd.supporter_threshold,
+        "is_supporter": rnd.template == "action" and queries.is_supporter(
+            session, program.id, g.user.id),
+        "demand": queries.latest_payload(history, "deliver"),
+        "response": queries.latest_payload(history, "record_response"),
+        "channels": CHANNELS, "outcomes": OUTCOMES,
         "comments": queries.comments(session, program.id),
         "authors": queries.authors(session, program.id),
         "dusun_name": queries.dusun_name(session, program.dusun_id),
@@ -55,6 +67,13 @@ def show(program_id: int):
     return render("program.html", **page_context(program_id))
 
 
+@bp.get("/<int:program_id>/history")
+@login_required
+def history(program_id: int):
+    """The program's full history (riwayat): who did what, when, and why."""
+    return render("history.html", **page_context(program_id))
+
+
 @bp.post("/<int:program_id>/transitions/<name>")
 @login_required
 def transition(program_id: int, name: str):
@@ -64,15 +83,25 @@ def transition(program_id: int, name: str):
     try:
         commands.fire_transition(get_session(), g.user, program_id, name, now(),
                                  reason=request.form.get("reason", ""),
-                                 outcome=request.form.get("outcome", ""),
+                                 form=request.form,
                                  expected_state=request.form.get("expected_state") or None)
     except Refusal as refusal:
+        if refusal.kind == "invalid":
+            return main_refused(program_id, refusal, form_step=name)
         return refused(refusal, back=url_for(".show", program_id=program_id))
     flash_done(gettext("Done: %(step)s.", step=gettext(TRANSITION_LABELS[name])))
-    return _after_change(program_id, "partial/program_main.html")
+    return after_change(program_id, "partial/program_main.html")
 
 
-def _after_change(program_id: int, partial: str, anchor: str = ""):
+def main_refused(program_id: int, refusal: Refusal, **extra):
+    """The program again, with the form's messages beside the fields (nothing was saved)."""
+    context = page_context(program_id)
+    context.update(errors=field_errors(refusal), form=request.form, message=explain(
+        refusal.reason), **extra)
+    return render("program.html", "partial/program_main.html", 422, **context)
+
+
+def after_change(program_id: int, partial: str, anchor: str = ""):
     """htmx gets the refreshed fragment; a plain form post is redirected (no resubmits)."""
     if htmx:
         return render("program.html", partial, **page_context(program_id))
@@ -89,7 +118,7 @@ def vote(program_id: int):
     except Refusal as refusal:
         return _ballot_refused(program_id, refusal)
     flash_done(gettext("Your vote is recorded. You can change it until the vote closes."))
-    return _after_change(program_id, "partial/ballot.html", "ballot")
+    return after_change(program_id, "partial/ballot.html", "ballot")
 
 
 @bp.post("/<int:program_id>/room-votes")
@@ -105,7 +134,7 @@ def room_vote(program_id: int):
     except Refusal as refusal:
         return _ballot_refused(program_id, refusal)
     flash_done(gettext("The vote from the room is recorded."))
-    return _after_change(program_id, "partial/ballot.html", "ballot")
+    return after_change(program_id, "partial/ballot.html", "ballot")
 
 
 def _ballot_refused(program_id: int, refusal: Refusal):
@@ -148,4 +177,4 @@ def comment(program_id: int):
         context.update(errors=field_errors(refusal), form=request.form)
         return render("program.html", "partial/comments.html", 422, **context)
     flash_done(gettext("Your comment is added."))
-    return _after_change(program_id, "partial/comments.html", "comments")
+    return after_change(program_id, "partial/comments.html", "comments")

@@ -1,0 +1,83 @@
+"""Social planning: the facilitator records the facts (findings) of the assessment."""
+from datetime import datetime
+
+from sqlmodel import Session
+
+from .commands import command, load_program, member_roles
+from .models import Finding
+from .processes import FACILITATOR
+from .reasons import N_, Reason, Refusal
+from .step_inputs import parse_date
+from .text import clean
+
+LIMITS = {"indicator": 200, "value": 64, "unit": 64, "source": 300}
+ASSESSING = {"assessment"}
+
+
+def clean_finding(form, today) -> dict:
+    """Checked fields of a finding, or Refusal('invalid') naming each bad field."""
+    errors, values = {}, {field: clean(form.get(field)) for field in LIMITS}
+    for field, limit in LIMITS.items():
+        if len(values[field]) > limit:
+            errors[field] = Reason(N_("Too long: at most %(n)s letters."), {"n": limit})
+    for field, message in (("indicator", N_("Say what was measured or counted.")),
+                           ("value", N_("Write what was found, for example 45.")),
+                           ("source", N_("Say where the fact comes from, so others can "
+                                         "check it."))):
+        if not values[field]:
+            errors[field] = Reason(message)
+    values["observed_on"] = parse_date(form.get("observed_on"), errors, "observed_on", None)
+    if values["observed_on"] and values["observed_on"] > today:
+        errors["observed_on"] = Reason(N_("The date cannot be in the future."))
+    if errors:
+        raise Refusal("invalid", Reason(N_("Please correct the marked fields.")), errors)
+    return values
+
+
+def _assessing(session, actor, program_id):
+    """The program, if the actor is its community's facilitator and facts are being gathered."""
+    program, rnd = load_program(session, program_id, lock=True)
+    if FACILITATOR not in member_roles(session, actor, program, rnd):
+        raise Refusal("forbidden", Reason(N_("Only the facilitator records findings.")))
+    if program.state not in ASSESSING:
+        raise Refusal("conflict", Reason(
+            N_("Findings can be changed only while the program is %(state)s."),
+            {"state": "assessment"}))
+    return program
+
+
+def _finding_of(session, program, finding_id: int) -> Finding:
+    finding = session.get(Finding, finding_id)
+    if finding is None or finding.program_id != program.id:
+        raise Refusal("not_found", Reason(N_("That finding does not exist.")))
+    return finding
+
+
+@command
+def record_finding(session: Session, actor, program_id: int, form, now: datetime) -> Finding:
+    """Add one finding (indicator, value, unit, source, date) to the assessment."""
+    program = _assessing(session, actor, program_id)
+    finding = Finding(program_id=program.id, recorded_by=actor.id, created_at=now,
+                      **clean_finding(form, now.date()))
+    session.add(finding)
+    return finding
+
+
+@command
+def update_finding(session: Session, actor, program_id: int, finding_id: int, form,
+                   now: datetime) -> Finding:
+    """Correct a finding while the assessment is still open."""
+    program = _assessing(session, actor, program_id)
+    finding = _finding_of(session, program, finding_id)
+    for field, value in clean_finding(form, now.date()).items():
+        setattr(finding, field, value)
+    session.add(finding)
+    return finding
+
+
+@command
+def remove_finding(session: Session, actor, program_id: int, finding_id: int,
+                   now: datetime) -> None:
+    """Take a finding out of the assessment."""
+    program = _assessing(session, actor, program_id)
+    session.delete(_finding_of(session, program, finding_id))

@@ -1,0 +1,64 @@
+"""What some steps must record besides a reason: a delivered demand, the target's answer."""
+from datetime import date, datetime
+
+from .reasons import N_, Reason, Refusal
+from .text import clean
+
+CHANNELS = {
+    "letter": N_("Letter"), "audiensi": N_("Meeting with the target (audiensi)"),
+    "demonstration": N_("Demonstration"), "petition": N_("Petition"), "media": N_("Media"),
+}
+OUTCOMES = {
+    "granted": N_("Granted"), "partial": N_("Partly granted"), "refused": N_("Refused"),
+}
+MAX_TARGET, MAX_NOTE = 200, 2000
+
+
+def parse_date(raw: str, errors: dict, field: str, default: date | None) -> date | None:
+    """A YYYY-MM-DD date (what a date input sends), or the default when blank."""
+    text = clean(raw)
+    if not text:
+        return default
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        errors[field] = Reason(N_("Write the date as year-month-day, for example 2027-03-31."))
+        return None
+
+
+def _deliver(form, today: date) -> tuple[dict, dict]:
+    errors = {}
+    target, channel = clean(form.get("target")), clean(form.get("channel"))
+    if not target:
+        errors["target"] = Reason(N_("Name the body that receives the demand."))
+    elif len(target) > MAX_TARGET:
+        errors["target"] = Reason(N_("Too long: at most %(n)s letters."), {"n": MAX_TARGET})
+    if channel not in CHANNELS:
+        errors["channel"] = Reason(N_("Choose how the demand was delivered."))
+    delivered_on = parse_date(form.get("delivered_on"), errors, "delivered_on", today)
+    return ({"target": target, "channel": channel,
+             "delivered_on": delivered_on.isoformat() if delivered_on else None}, errors)
+
+
+def _record_response(form, today: date) -> tuple[dict, dict]:
+    errors = {}
+    outcome, note = clean(form.get("outcome")), clean(form.get("note"))
+    if outcome not in OUTCOMES:
+        errors["outcome"] = Reason(N_("Choose the answer: granted, partly granted or refused."))
+    if len(note) > MAX_NOTE:
+        errors["note"] = Reason(N_("Too long: at most %(n)s letters."), {"n": MAX_NOTE})
+    return {"outcome": outcome, "note": note}, errors
+
+
+CLEANERS = {"deliver": _deliver, "record_response": _record_response}
+
+
+def clean_inputs(name: str, form, today: date) -> dict:
+    """The checked inputs of step ``name`` (empty for most steps), or Refusal('invalid')."""
+    cleaner = CLEANERS.get(name)
+    if cleaner is None:
+        return {}
+    values, errors = cleaner(form or {}, today)
+    if errors:
+        raise Refusal("invalid", Reason(N_("Please correct the marked fields.")), errors)
+    return {key: value for key, value in values.items() if value}

@@ -1,0 +1,79 @@
+"""The steps particular to two process models: findings (planning), supporters (action)."""
+from flask import Blueprint, g, request, url_for
+from flask_babel import gettext
+
+from .. import assessment, organizing
+from ..db import get_session
+from ..reasons import Refusal
+from .auth import login_required
+from .programs import after_change, main_refused
+from .render import flash_done, now, refused
+
+bp = Blueprint("participation", __name__, url_prefix="/programs")
+
+
+def _done(program_id: int, message: str, anchor: str):
+    flash_done(message)
+    return after_change(program_id, "partial/program_main.html", anchor)
+
+
+def _refused(program_id: int, refusal: Refusal, **extra):
+    if refusal.kind == "invalid":
+        return main_refused(program_id, refusal, **extra)
+    return refused(refusal, back=url_for("programs.show", program_id=program_id))
+
+
+@bp.post("/<int:program_id>/findings")
+@login_required
+def add_finding(program_id: int):
+    """The facilitator records one finding of the assessment."""
+    try:
+        assessment.record_finding(get_session(), g.user, program_id, request.form, now())
+    except Refusal as refusal:
+        return _refused(program_id, refusal, finding_form="new")
+    return _done(program_id, gettext("The finding is recorded."), "findings")
+
+
+@bp.post("/<int:program_id>/findings/<int:finding_id>")
+@login_required
+def edit_finding(program_id: int, finding_id: int):
+    """The facilitator corrects a finding."""
+    try:
+        assessment.update_finding(get_session(), g.user, program_id, finding_id,
+                                  request.form, now())
+    except Refusal as refusal:
+        return _refused(program_id, refusal, finding_form=finding_id)
+    return _done(program_id, gettext("The finding is corrected."), "findings")
+
+
+@bp.post("/<int:program_id>/findings/<int:finding_id>/delete")
+@login_required
+def delete_finding(program_id: int, finding_id: int):
+    """The facilitator removes a finding."""
+    try:
+        assessment.remove_finding(get_session(), g.user, program_id, finding_id, now())
+    except Refusal as refusal:
+        return _refused(program_id, refusal)
+    return _done(program_id, gettext("The finding is removed."), "findings")
+
+
+@bp.post("/<int:program_id>/supporters")
+@login_required
+def support(program_id: int):
+    """A resident joins the program as a supporter."""
+    try:
+        organizing.join_supporters(get_session(), g.user, program_id, now())
+    except Refusal as refusal:
+        return _refused(program_id, refusal)
+    return _done(program_id, gettext("You now support this program."), "supporters")
+
+
+@bp.post("/<int:program_id>/supporters/leave")
+@login_required
+def leave(program_id: int):
+    """A resident stops supporting the program."""
+    try:
+        organizing.leave_supporters(get_session(), g.user, program_id, now())
+    except Refusal as refusal:
+        return _refused(program_id, refusal)
+    return _done(program_id, gettext("You no longer support this program."), "supporters")
