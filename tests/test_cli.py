@@ -71,3 +71,21 @@ def test_verify_audit_names_the_first_broken_event(app, db, auth, tamper):
     assert result.exit_code == 1
     expected = ids[2] if tamper.startswith("DELETE") else ids[1]
     assert f"event {expected}" in result.output
+
+
+
+def test_verify_audit_after_an_edit_with_sqlite3(tmp_path):
+    """On the demo database, an event row changed with sqlite3 (out of band) is found."""
+    import sqlite3
+    path = tmp_path / "demo.sqlite3"
+    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "x"})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert runner.invoke(args=["verify-audit"]).exit_code == 0
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute("UPDATE event SET to_state = 'approved' WHERE id = 1")
+    connection.close()
+    result = runner.invoke(args=["verify-audit"])
+    assert result.exit_code == 1
+    assert "event 1" in result.output
