@@ -4,13 +4,15 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import Session
 
-from . import audit, demo, migrate
+from . import audit, backup as backups, demo, migrate
 from .db import get_engine
 
 
 def init_app(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(verify_audit)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
 
 
 @click.command("seed-demo")
@@ -38,3 +40,26 @@ def verify_audit():
                    f"({verdict.checked} events before it are intact).", err=True)
         raise SystemExit(1)
     click.echo(f"OK: {verdict.checked} events, chain intact.")
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup(file):
+    """Write a consistent backup of the database to FILE (safe while the service runs)."""
+    backups.backup(current_app.config["DATABASE_URL"], file)
+    click.echo(f"Backup written to {file}.")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore(file, yes):
+    """Replace the database with the backup in FILE (stop the service first)."""
+    if not yes:
+        click.confirm("This replaces everything in the database with the backup. Continue?",
+                      abort=True)
+    get_engine().dispose()  # no pooled connection may hold the old data open
+    backups.restore(current_app.config["DATABASE_URL"], file)
+    click.echo(f"Restored from {file}.")
