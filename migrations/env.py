@@ -32,11 +32,20 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = make_engine(database_url())
     with engine.connect() as connection:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild SQLite tables (copy, drop, rename); foreign keys must
+            # be off meanwhile, set on the driver connection before any transaction begins.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         # render_as_batch lets later migrations alter SQLite tables.
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left broken references: {broken[:5]}")
     engine.dispose()
 
 

@@ -18,7 +18,7 @@ def logged_in_as(client):
     response = client.get("/")
     if response.status_code == 302:
         return None
-    return re.search(r'<span class="who">([^<]*)</span>', response.get_data(as_text=True)).group(1)
+    return re.search(r'<a class="who" href="/account">([^<]*)</a>', response.get_data(as_text=True)).group(1)
 
 
 def test_login_form(client, rendered):
@@ -121,7 +121,24 @@ def test_login_starts_a_fresh_session(client, auth):
     with client.session_transaction() as session:
         assert "planted" not in session
         assert session["lang"] == "en"
-        assert session["user_id"]
+        assert len(session["sid"]) >= 40
+
+
+def test_session_token_is_rotated_at_login_and_ended_at_logout(client, auth):
+    """Each login gets a new server-side session; after logout the old cookie opens nothing."""
+    auth.login("warga1")
+    with client.session_transaction() as session:
+        first = session["sid"]
+    cookie = client.get_cookie("session").value
+    auth.logout()
+    auth.login("warga1")
+    with client.session_transaction() as session:
+        assert session["sid"] != first
+    auth.logout()
+    client.set_cookie("session", cookie)  # replay the cookie from before the logout
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
 
 
 def test_session_cookie_flags(client, auth):

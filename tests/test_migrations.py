@@ -30,3 +30,23 @@ def test_downgrade_and_upgrade_again(database_url):
     engine = make_engine(database_url)
     assert {"program", "vote", "event"} <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_upgrade_keeps_the_data_of_a_village_in_use(database_url):
+    """Stepping back one revision and forward again keeps every person and program."""
+    from alembic import command
+    from sqlalchemy import text
+    config = migrate.alembic_config(database_url)
+    engine = make_engine(database_url)
+    count = 'SELECT (SELECT count(*) FROM "user"), (SELECT count(*) FROM program)'
+    with engine.connect() as connection:
+        before = connection.execute(text(count)).one()
+    engine.dispose()
+    command.downgrade(config, "-1")
+    command.upgrade(config, "head")
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        assert connection.execute(text(count)).one() == before
+        assert connection.execute(text('SELECT count(*) FROM "user" WHERE must_change_password'
+                                       )).scalar() == 0
+    engine.dispose()

@@ -27,6 +27,13 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
+def verify_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
 def create_user(session: Session, username: str, display_name: str, password: str,
                 now: datetime) -> User:
     user = User(username=username.lower(), display_name=display_name,

@@ -11,6 +11,29 @@ class User(SQLModel, table=True):
     display_name: str = Field(max_length=120)
     password_hash: str = Field(max_length=255)
     created_at: datetime
+    # Set when an administrator resets the password: the person picks a new one.
+    must_change_password: bool = False
+    # Set when the person asked to be forgotten: the row stays (votes, history) but says nothing.
+    anonymised_at: datetime | None = None
+
+
+class LoginSession(SQLModel, table=True):
+    """A logged-in browser. The cookie holds a random token; the row holds its hash,
+    so logging out (or a password reset) ends the session on the server too."""
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A try to log in, kept for a while to slow down guessing."""
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    address: str = Field(max_length=64, index=True)
+    at: datetime = Field(index=True)
+    succeeded: bool = False
 
 
 class Community(SQLModel, table=True):

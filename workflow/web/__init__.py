@@ -4,14 +4,14 @@ import hashlib
 import json
 import os
 
-from flask import current_app, g, request, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 from markupsafe import Markup
 from flask_babel import format_decimal, get_locale, gettext
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlmodel import select
 
 from ..db import get_session
-from ..models import User
+from ..sessions import user_for_token
 from ..processes import (EVENT_LABELS, ROLE_LABELS, STATE_LABELS, TEMPLATE_LABELS,
                          TRANSITION_LABELS)
 from ..program_form import FUNDING_SOURCES, SECTORS
@@ -31,14 +31,23 @@ HTMX_CONFIG = {
 }
 
 
+# While a reset password must be changed, only these pages open.
+PASSWORD_CHANGE_ALLOWED = {"account.password", "auth.logout", "auth.language", "static",
+                           "assets.htmx_js"}
+
+
 def select_locale() -> str:
     """The language chosen with the switch, else Bahasa Indonesia."""
     return session.get("lang", "id")
 
 
-def load_user() -> None:
-    user_id = session.get("user_id")
-    g.user = get_session().get(User, user_id) if user_id else None
+def load_user():
+    """The logged-in user, from a live server-side session; a forced password change first."""
+    g.user = user_for_token(get_session(), session.get("sid"))
+    if (g.user is not None and g.user.must_change_password
+            and request.endpoint not in PASSWORD_CHANGE_ALLOWED):
+        return redirect(url_for("account.password"))
+    return None
 
 
 def security_headers(response):
@@ -100,7 +109,7 @@ def not_found(_error):
 
 
 def init_app(app) -> None:
-    from . import api, assets, auth, pages, participation, programs
+    from . import account, api, assets, auth, pages, participation, programs
 
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
@@ -111,5 +120,5 @@ def init_app(app) -> None:
     app.add_template_filter(json.loads, "fromjson")
     app.register_error_handler(CSRFError, csrf_refused)
     app.register_error_handler(404, not_found)
-    for module in (auth, pages, programs, participation, api, assets):
+    for module in (auth, account, pages, programs, participation, api, assets):
         app.register_blueprint(module.bp)

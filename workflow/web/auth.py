@@ -5,9 +5,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, g, redirect, request, session, url_for
 from flask_babel import gettext
 
-from ..accounts import authenticate
+from .. import people
 from ..db import get_session
-from .render import render
+from ..reasons import Refusal
+from .render import STATUS, explain, now, render
 
 bp = Blueprint("auth", __name__)
 
@@ -35,26 +36,34 @@ def login_required(view):
 @bp.route("/login", methods=("GET", "POST"))
 def login():
     """Show the login form; on a good name and password, start a fresh session."""
-    error = None
+    error, status = None, 200
     if request.method == "POST":
-        user = authenticate(get_session(), request.form.get("username", ""),
-                            request.form.get("password", ""))
-        if user is not None:
+        try:
+            user, token = people.log_in(get_session(), request.form.get("username", ""),
+                                        request.form.get("password", ""),
+                                        request.remote_addr or "", now())
+        except Refusal as refusal:
+            error, status = explain(refusal.reason), STATUS[refusal.kind]
+        else:
             lang = session.get("lang")
-            session.clear()  # nothing from before the login carries over
-            session.update(user_id=user.id, **({"lang": lang} if lang else {}))
+            session.clear()  # a new session: nothing from before the login carries over
+            session.update(sid=token, **({"lang": lang} if lang else {}))
             session.permanent = True
-            return redirect(safe_next(request.args.get("next"), url_for("pages.home")))
-        error = gettext("The name or the password is not right. Please try again.")
-    status = 401 if error else 200
-    return render("login.html", status=status, error=error,
-                  username=request.form.get("username", ""))
+            target = safe_next(request.args.get("next"), url_for("pages.home"))
+            if user.must_change_password:
+                target = url_for("account.password")
+            return redirect(target)
+    headers = {"Retry-After": "900"} if status == 429 else {}
+    body, status = render("login.html", status=status, error=error,
+                          username=request.form.get("username", ""))
+    return body, status, headers
 
 
 @bp.post("/logout")
 def logout():
-    """End the session, keeping only the chosen language."""
+    """End the session (on the server too), keeping only the chosen language."""
     lang = session.get("lang")
+    people.log_out(get_session(), session.get("sid"), now())
     session.clear()
     if lang:
         session["lang"] = lang

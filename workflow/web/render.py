@@ -8,7 +8,8 @@ from ..processes import ROLE_LABELS, STATE_LABELS, TRANSITION_LABELS
 from ..reasons import Reason, Refusal
 from .extensions import htmx
 
-STATUS = {"forbidden": 403, "conflict": 409, "not_found": 404, "invalid": 422}
+STATUS = {"forbidden": 403, "conflict": 409, "not_found": 404, "invalid": 422,
+          "unauthorised": 401, "too_many": 429}
 
 
 def now() -> datetime:
