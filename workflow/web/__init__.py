@@ -32,8 +32,8 @@ HTMX_CONFIG = {
 
 
 # While a reset password must be changed, only these pages open.
-PASSWORD_CHANGE_ALLOWED = {"account.password", "auth.logout", "auth.language", "static",
-                           "assets.htmx_js"}
+PASSWORD_CHANGE_ALLOWED = {"account.password", "auth.login", "auth.logout", "auth.language",
+                           "static", "assets.htmx_js"}
 
 
 def select_locale() -> str:
