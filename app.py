@@ -23,6 +23,8 @@ def create_app(test_config=None):
         BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "translations"),
         LANGUAGES=("id", "en"),
         TALLY_REFRESH_SECONDS=5,
+        # How many reverse proxies (nginx…) stand in front: their X-Forwarded-* are trusted.
+        TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         # Static URLs carry a content hash (see web.asset), so they may be cached long.
         SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600,
     )
@@ -35,6 +37,10 @@ def create_app(test_config=None):
         app.config["SECRET_KEY"] = "development-only-secret"
     app.config.setdefault("SESSION_COOKIE_SECURE", production)
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        count = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     from workflow import cli, db
     from workflow.web import init_app as init_web

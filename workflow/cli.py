@@ -10,6 +10,7 @@ from .db import get_engine
 
 def init_app(app) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(migrate_db)
     app.cli.add_command(verify_audit)
     app.cli.add_command(backup)
     app.cli.add_command(restore)
@@ -27,6 +28,14 @@ def seed_demo():
         created = demo.load(session)
     click.echo("Loaded the demo village Desa Sukamaju." if created
                else "The demo village is already there; nothing changed.")
+
+
+@click.command("migrate")
+@with_appcontext
+def migrate_db():
+    """Bring the database schema up to date (run before starting a new version)."""
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    click.echo("The database schema is up to date.")
 
 
 @click.command("verify-audit")

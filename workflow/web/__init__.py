@@ -57,6 +57,10 @@ def security_headers(response):
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security",
+                                    "max-age=31536000; includeSubDomains")
     if request.endpoint != "static" and "Cache-Control" not in response.headers:
         # Pages show who may do what: never cache them in a shared phone's browser.
         response.headers["Cache-Control"] = "no-store"
