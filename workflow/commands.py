@@ -103,7 +103,7 @@ def create_program(session: Session, actor, round_id: int, form: dict, submissio
     return program
 
 
-def _apply_effects(session, transition, program, rnd, ctx, now) -> dict:
+def _apply_effects(session, transition, program, rnd, ctx, now, secret=False) -> dict:
     """Carry out a transition's effects; return what goes into the event's payload."""
     payload = {}
     for effect in transition.effects:
@@ -111,8 +111,8 @@ def _apply_effects(session, transition, program, rnd, ctx, now) -> dict:
             kind = {"open_consent_ballot": voting.CONSENT,
                     "open_majority_ballot": voting.MAJORITY,
                     "open_advisory_poll": voting.ADVISORY}[effect]
-            session.add(Ballot(program_id=program.id, kind=kind, opened_at=now))
-            payload["ballot"] = kind
+            session.add(Ballot(program_id=program.id, kind=kind, opened_at=now, secret=secret))
+            payload["ballot"], payload["secret"] = kind, secret
         elif effect == "close_ballot":
             ballot = open_ballot(session, program.id, lock=True)
             if ballot is not None:
@@ -151,7 +151,9 @@ def fire_transition(session: Session, actor, program_id: int, name: str, now: da
     ctx = replace(ctx, outcome=inputs.get("outcome", ""))
     transition = machine.fire(template, program.state, name, ctx)
     source = program.state
-    payload = {**inputs, **_apply_effects(session, transition, program, rnd, ctx, now)}
+    # A ballot is secret when the facilitator ticked it on the step that opens it.
+    secret = (form or {}).get("secret") in ("on", "true", "1")
+    payload = {**inputs, **_apply_effects(session, transition, program, rnd, ctx, now, secret)}
     if clean(reason):
         payload["reason"] = clean(reason)[:2000]
     # The version check refuses a write based on a state someone has since changed.

@@ -177,6 +177,15 @@ def resident_roll(session: Session, community_id: int, ballot: Ballot | None) ->
     return [(user, votes.get(user.id)) for user in residents]
 
 
+def open_choices(session: Session, ballot: Ballot | None) -> list:
+    """[(name, choice)] of an open (not secret) ballot; nothing at all for a secret one."""
+    if ballot is None or ballot.secret:
+        return []
+    return session.exec(select(User.display_name, Vote.choice).join(
+        User, User.id == Vote.user_id).where(Vote.ballot_id == ballot.id)
+        .order_by(User.display_name)).all()
+
+
 def objections(session: Session, ballot: Ballot | None) -> list:
     """The reasons given with objections (keberatan), without names, oldest first."""
     if ballot is None:

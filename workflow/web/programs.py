@@ -42,6 +42,7 @@ def page_context(program_id: int) -> dict:
         if ballot and FACILITATOR in roles else [],
         "last_ballot": last_ballot,
         "objections": queries.objections(session, ballot or last_ballot),
+        "open_choices": queries.open_choices(session, ballot or last_ballot),
         "history": history,
         "diagram": layout(template),
         "findings": queries.findings(session, program.id) if rnd.template == "planning" else [],
@@ -105,7 +106,7 @@ def after_change(program_id: int, partial: str, anchor: str = ""):
     """htmx gets the refreshed fragment; a plain form post is redirected (no resubmits)."""
     if htmx:
         return render("program.html", partial, **page_context(program_id))
-    return redirect(url_for(".show", program_id=program_id, _anchor=anchor or None))
+    return redirect(url_for("programs.show", program_id=program_id, _anchor=anchor or None))
 
 
 @bp.post("/<int:program_id>/votes")
