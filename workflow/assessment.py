@@ -7,7 +7,7 @@ from .commands import command, load_program, member_roles
 from .models import Finding
 from .processes import FACILITATOR
 from .reasons import N_, Reason, Refusal
-from .step_inputs import parse_date
+from .step_inputs import local_today, parse_date
 from .text import clean
 
 LIMITS = {"indicator": 200, "value": 64, "unit": 64, "source": 300}
@@ -15,7 +15,9 @@ ASSESSING = {"assessment"}
 
 
 def clean_finding(form, today) -> dict:
-    """Checked fields of a finding, or Refusal('invalid') naming each bad field."""
+    """Checked fields of a finding, or Refusal('invalid') naming each bad field.
+
+    ``today`` is the latest local date (step_inputs.local_today)."""
     errors, values = {}, {field: clean(form.get(field)) for field in LIMITS}
     for field, limit in LIMITS.items():
         if len(values[field]) > limit:
@@ -26,9 +28,8 @@ def clean_finding(form, today) -> dict:
                                          "check it."))):
         if not values[field]:
             errors[field] = Reason(message)
-    values["observed_on"] = parse_date(form.get("observed_on"), errors, "observed_on", None)
-    if values["observed_on"] and values["observed_on"] > today:
-        errors["observed_on"] = Reason(N_("The date cannot be in the future."))
+    values["observed_on"] = parse_date(form.get("observed_on"), errors, "observed_on", None,
+                                       latest=today)
     if errors:
         raise Refusal("invalid", Reason(N_("Please correct the marked fields.")), errors)
     return values
@@ -58,7 +59,7 @@ def record_finding(session: Session, actor, program_id: int, form, now: datetime
     """Add one finding (indicator, value, unit, source, date) to the assessment."""
     program = _assessing(session, actor, program_id)
     finding = Finding(program_id=program.id, recorded_by=actor.id, created_at=now,
-                      **clean_finding(form, now.date()))
+                      **clean_finding(form, local_today(now)))
     session.add(finding)
     return finding
 
@@ -69,7 +70,7 @@ def update_finding(session: Session, actor, program_id: int, finding_id: int, fo
     """Correct a finding while the assessment is still open."""
     program = _assessing(session, actor, program_id)
     finding = _finding_of(session, program, finding_id)
-    for field, value in clean_finding(form, now.date()).items():
+    for field, value in clean_finding(form, local_today(now)).items():
         setattr(finding, field, value)
     session.add(finding)
     return finding

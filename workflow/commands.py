@@ -145,9 +145,12 @@ def fire_transition(session: Session, actor, program_id: int, name: str, now: da
             N_("Someone else already moved this program on: it is now %(state)s."),
             {"state": program.state}))
     template = TEMPLATES[rnd.template]
+    # Lock the open ballot before counting it: no vote may land between the count
+    # the machine decides on and the count stored when the ballot closes.
+    open_ballot(session, program.id, lock=True)
     ctx = context_for(session, program, rnd, roles, now, clean(reason))
     machine.permitted(template, program.state, name, ctx)
-    inputs = step_inputs.clean_inputs(name, form, now.date())
+    inputs = step_inputs.clean_inputs(name, form, now)
     ctx = replace(ctx, outcome=inputs.get("outcome", ""))
     transition = machine.fire(template, program.state, name, ctx)
     source = program.state

@@ -1,5 +1,5 @@
 """What some steps must record besides a reason: a delivered demand, the target's answer."""
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from .reasons import N_, Reason, Refusal
 from .text import clean
@@ -14,19 +14,30 @@ OUTCOMES = {
 MAX_TARGET, MAX_NOTE = 200, 2000
 
 
-def parse_date(raw: str, errors: dict, field: str, default: date | None) -> date | None:
+def local_today(now: datetime) -> date:
+    """The latest date it can be anywhere in Indonesia (WIT is UTC+9) at ``now``."""
+    return (now + timedelta(hours=9)).date()
+
+
+def parse_date(raw: str, errors: dict, field: str, default: date | None,
+               latest: date | None = None) -> date | None:
     """A YYYY-MM-DD date (what a date input sends), or the default when blank."""
     text = clean(raw)
     if not text:
         return default
     try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
+        value = datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         errors[field] = Reason(N_("Write the date as year-month-day, for example 2027-03-31."))
         return None
+    if latest is not None and value > latest:
+        errors[field] = Reason(N_("The date cannot be in the future."))
+        return None
+    return value
 
 
 def _deliver(form, today: date) -> tuple[dict, dict]:
+    """``today`` is the latest local date (see local_today)."""
     errors = {}
     target, channel = clean(form.get("target")), clean(form.get("channel"))
     if not target:
@@ -35,7 +46,7 @@ def _deliver(form, today: date) -> tuple[dict, dict]:
         errors["target"] = Reason(N_("Too long: at most %(n)s letters."), {"n": MAX_TARGET})
     if channel not in CHANNELS:
         errors["channel"] = Reason(N_("Choose how the demand was delivered."))
-    delivered_on = parse_date(form.get("delivered_on"), errors, "delivered_on", today)
+    delivered_on = parse_date(form.get("delivered_on"), errors, "delivered_on", today, today)
     return ({"target": target, "channel": channel,
              "delivered_on": delivered_on.isoformat() if delivered_on else None}, errors)
 
@@ -53,12 +64,12 @@ def _record_response(form, today: date) -> tuple[dict, dict]:
 CLEANERS = {"deliver": _deliver, "record_response": _record_response}
 
 
-def clean_inputs(name: str, form, today: date) -> dict:
+def clean_inputs(name: str, form, now: datetime) -> dict:
     """The checked inputs of step ``name`` (empty for most steps), or Refusal('invalid')."""
     cleaner = CLEANERS.get(name)
     if cleaner is None:
         return {}
-    values, errors = cleaner(form or {}, today)
+    values, errors = cleaner(form or {}, local_today(now))
     if errors:
         raise Refusal("invalid", Reason(N_("Please correct the marked fields.")), errors)
     return {key: value for key, value in values.items() if value}
