@@ -25,9 +25,11 @@ def is_sqlite(engine: Engine) -> bool:
 
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
+    # Never log statement parameters: a vote row ties a person to a (maybe secret) choice.
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                           hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
