@@ -112,6 +112,11 @@ def not_found(_error):
                   message=gettext("That page does not exist."))
 
 
+def forbidden(_error):
+    return render("refused.html", "partial/refused.html", 403,
+                  message=gettext("Your role in this community does not allow this."))
+
+
 def init_app(app) -> None:
     from . import account, api, assets, auth, pages, participation, programs
 
@@ -124,5 +129,6 @@ def init_app(app) -> None:
     app.add_template_filter(json.loads, "fromjson")
     app.register_error_handler(CSRFError, csrf_refused)
     app.register_error_handler(404, not_found)
+    app.register_error_handler(403, forbidden)
     for module in (auth, account, pages, programs, participation, api, assets):
         app.register_blueprint(module.bp)

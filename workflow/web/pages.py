@@ -57,6 +57,8 @@ def new_program(round_id: int):
     """The proposal form; saving it makes a draft the author can still change."""
     rnd, community, _ = _member_round(round_id)
     if request.method == "GET":
+        if role_in(get_session(), g.user.id, community.id) not in commands.PROPOSERS:
+            abort(403)  # the same rule create_program applies when the form is sent
         return _program_form(rnd, community)
     try:
         program = commands.create_program(get_session(), g.user, rnd.id, request.form,
