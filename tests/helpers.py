@@ -195,3 +195,30 @@ def is_fragment(response) -> bool:
     """True when the body is a bare fragment, not a whole page of the base layout."""
     body = response.get_data(as_text=True)
     return "<html" not in body and "<!doctype" not in body.lower()
+
+
+ACCOUNTS = {"resident": "warga5", "author": "warga2", "facilitator": "pendamping",
+            "official": "kades", "admin": "admin"}
+ROLES = ("anonymous", "resident", "author", "facilitator", "official", "admin", "outsider")
+
+
+def user_for(request, people, role, accounts=ACCOUNTS):
+    """The account playing ``role``; None for anonymous."""
+    if role == "anonymous":
+        return None
+    if role == "outsider":
+        return request.getfixturevalue("outsider").user
+    return people[accounts[role]]
+
+
+def refusal_text(response) -> str:
+    """The message of a refusal page or fragment."""
+    match = re.search(r'<div class="refused card" role="alert" id="refused">\s*<p>(.*?)</p>',
+                      response.get_data(as_text=True), re.S)
+    assert match, "no refusal message on the page"
+    return re.sub(r"<[^>]+>", "", match.group(1)).strip()
+
+
+def steps_on(page: str) -> list:
+    """The names of the step buttons on a program page."""
+    return re.findall(r'data-transition="(\w+)"', page)

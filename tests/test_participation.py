@@ -6,9 +6,11 @@ import re
 from datetime import timedelta
 
 import pytest
+
+import helpers
 from sqlmodel import select
 
-from helpers import (LOCALITY_ROUND, PLANNING_ROUND, ACTION_ROUND, PROGRAM, VALID_PROGRAM,
+from helpers import (refusal_text, steps_on, LOCALITY_ROUND, PLANNING_ROUND, ACTION_ROUND, PROGRAM, VALID_PROGRAM,
                      arrange, events_of, is_fragment, login_as, residents, send, snapshot,
                      state_of, utcnow, votes_of)
 from helpers import outsider, people, rendered  # noqa: F401  (fixtures)
@@ -23,6 +25,13 @@ AUTHOR = "warga1"            # the author of every program these tests create
 ROUND_OF = {"locality": LOCALITY_ROUND, "planning": PLANNING_ROUND, "action": ACTION_ROUND}
 ACCOUNTS = {"resident": "warga5", "author": AUTHOR, "facilitator": "pendamping",
             "official": "kades", "admin": "admin"}
+
+
+def user_for(request, people, role):
+    """The account playing ``role`` here, where warga1 authors the programs."""
+    return helpers.user_for(request, people, role, ACCOUNTS)
+
+
 GOOD_FINDING = {"indicator": "Rumah tangga tanpa akses air bersih", "value": "45",
                 "unit": "%", "source": "Survei kader posyandu", "observed_on": "2025-10-01"}
 RECOMMENDATION = "Bangun dua sumur bor di Dusun Cibodas."
@@ -141,29 +150,13 @@ def payloads(db, program_id) -> list:
     return [json.loads(row) for row in rows]
 
 
-def user_for(request, people, role):
-    if role == "anonymous":
-        return None
-    if role == "outsider":
-        return request.getfixturevalue("outsider").user
-    return people[ACCOUNTS[role]]
-
-
-def refusal_text(response) -> str:
-    match = re.search(r'<div class="refused card" role="alert" id="refused">\s*<p>(.*?)</p>',
-                      response.get_data(as_text=True), re.S)
-    assert match, "no refusal message on the page"
-    return re.sub(r"<[^>]+>", "", match.group(1)).strip()
-
-
 def field_error(response, error_id) -> str | None:
     match = re.search(rf'<p class="field-error"[^>]* id="{error_id}">([^<]+)</p>',
                       response.get_data(as_text=True))
     return match.group(1) if match else None
 
 
-def steps_on(page: str) -> list:
-    return re.findall(r'data-transition="(\w+)"', page)
+
 
 
 def page_of(client, program_id) -> str:

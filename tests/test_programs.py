@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlmodel import select
 
-from helpers import (HX, PROGRAM, VALID_PROGRAM, arrange, counts, draft_by, events_of,
+from helpers import (ACCOUNTS, ROLES, refusal_text, steps_on, user_for, HX, PROGRAM, VALID_PROGRAM, arrange, counts, draft_by, events_of,
                      is_fragment, login_as, residents, send, snapshot, state_of, utcnow,
                      votes_of)
 from helpers import outsider, people, rendered  # noqa: F401  (fixtures)
@@ -17,36 +17,13 @@ from workflow.models import Ballot, Dusun, Event, Round
 from workflow.processes import STATE_LABELS
 
 # Who is who in the demo village for program 1 (proposed by warga2).
-ACCOUNTS = {"resident": "warga5", "author": "warga2", "facilitator": "pendamping",
-            "official": "kades", "admin": "admin"}
-ROLES = ("anonymous", "resident", "author", "facilitator", "official", "admin", "outsider")
-
-
-def user_for(request, people, role):
-    """The account playing ``role``; None for anonymous."""
-    if role == "anonymous":
-        return None
-    if role == "outsider":
-        return request.getfixturevalue("outsider").user
-    return people[ACCOUNTS[role]]
-
-
-def refusal_text(response) -> str:
-    """The message of a refusal page or fragment."""
-    match = re.search(r'<div class="refused card" role="alert" id="refused">\s*<p>(.*?)</p>',
-                      response.get_data(as_text=True), re.S)
-    assert match, "no refusal message on the page"
-    return re.sub(r"<[^>]+>", "", match.group(1)).strip()
-
-
 def field_error(response, field) -> str | None:
     match = re.search(rf'<p class="field-error"[^>]* id="{field}-error">([^<]+)</p>',
                       response.get_data(as_text=True))
     return match.group(1) if match else None
 
 
-def steps_on(page: str) -> list:
-    return re.findall(r'data-transition="(\w+)"', page)
+
 
 
 def commands_vote(db, voter, choice, reason=""):
