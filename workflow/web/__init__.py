@@ -6,6 +6,7 @@ import os
 
 from flask import current_app, g, redirect, request, session, url_for
 from markupsafe import Markup
+from werkzeug.routing import IntegerConverter
 from flask_babel import format_decimal, get_locale, gettext
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlmodel import select
@@ -117,9 +118,17 @@ def forbidden(_error):
                   message=gettext("Your role in this community does not allow this."))
 
 
+class IdConverter(IntegerConverter):
+    """A row id in a URL: a positive whole number that fits the database's integer."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, min=1, max=2_147_483_647)
+
+
 def init_app(app) -> None:
     from . import account, api, assets, auth, pages, participation, programs
 
+    app.url_map.converters["id"] = IdConverter  # before any route that uses it
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     htmx.init_app(app)

@@ -12,7 +12,7 @@ def _iso(moment) -> str:
     return moment.isoformat()
 
 
-@bp.get("/programs/<int:program_id>")
+@bp.get("/programs/<id:program_id>")
 def program(program_id: int):
     """One program with its state, tally and history."""
     if g.user is None:

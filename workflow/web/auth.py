@@ -15,10 +15,13 @@ bp = Blueprint("auth", __name__)
 
 def safe_next(target: str | None, default: str) -> str:
     """Only follow a ``next`` that stays on this site."""
-    if not target:
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # e.g. "/[" is not a URL at all
+        return default
+    if parts.scheme or parts.netloc:
         return default
     return target
 

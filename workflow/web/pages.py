@@ -33,7 +33,7 @@ def _member_round(round_id: int):
     return found
 
 
-@bp.get("/rounds/<int:round_id>")
+@bp.get("/rounds/<id:round_id>")
 @login_required
 def round_board(round_id: int):
     """One planning round: its programs grouped by where they stand."""
@@ -51,7 +51,7 @@ def _program_form(rnd, community, status=200, form=None, errors=None, message=No
                   submission_key=(form or {}).get("submission_key") or secrets.token_urlsafe(16))
 
 
-@bp.route("/rounds/<int:round_id>/programs/new", methods=("GET", "POST"))
+@bp.route("/rounds/<id:round_id>/programs/new", methods=("GET", "POST"))
 @login_required
 def new_program(round_id: int):
     """The proposal form; saving it makes a draft the author can still change."""

@@ -23,7 +23,7 @@ def _refused(program_id: int, refusal: Refusal, **extra):
     return refused(refusal, back=url_for("programs.show", program_id=program_id))
 
 
-@bp.post("/<int:program_id>/findings")
+@bp.post("/<id:program_id>/findings")
 @login_required
 def add_finding(program_id: int):
     """The facilitator records one finding of the assessment."""
@@ -34,7 +34,7 @@ def add_finding(program_id: int):
     return _done(program_id, gettext("The finding is recorded."), "findings")
 
 
-@bp.post("/<int:program_id>/findings/<int:finding_id>")
+@bp.post("/<id:program_id>/findings/<id:finding_id>")
 @login_required
 def edit_finding(program_id: int, finding_id: int):
     """The facilitator corrects a finding."""
@@ -46,7 +46,7 @@ def edit_finding(program_id: int, finding_id: int):
     return _done(program_id, gettext("The finding is corrected."), "findings")
 
 
-@bp.post("/<int:program_id>/findings/<int:finding_id>/delete")
+@bp.post("/<id:program_id>/findings/<id:finding_id>/delete")
 @login_required
 def delete_finding(program_id: int, finding_id: int):
     """The facilitator removes a finding."""
@@ -57,7 +57,7 @@ def delete_finding(program_id: int, finding_id: int):
     return _done(program_id, gettext("The finding is removed."), "findings")
 
 
-@bp.post("/<int:program_id>/supporters")
+@bp.post("/<id:program_id>/supporters")
 @login_required
 def support(program_id: int):
     """A resident joins the program as a supporter."""
@@ -68,7 +68,7 @@ def support(program_id: int):
     return _done(program_id, gettext("You now support this program."), "supporters")
 
 
-@bp.post("/<int:program_id>/supporters/leave")
+@bp.post("/<id:program_id>/supporters/leave")
 @login_required
 def leave(program_id: int):
     """A resident stops supporting the program."""

@@ -61,21 +61,21 @@ def page_context(program_id: int) -> dict:
     }
 
 
-@bp.get("/<int:program_id>")
+@bp.get("/<id:program_id>")
 @login_required
 def show(program_id: int):
     """The program: what it is, where it stands, what this user may do next."""
     return render("program.html", **page_context(program_id))
 
 
-@bp.get("/<int:program_id>/history")
+@bp.get("/<id:program_id>/history")
 @login_required
 def history(program_id: int):
     """The program's full history (riwayat): who did what, when, and why."""
     return render("history.html", **page_context(program_id))
 
 
-@bp.post("/<int:program_id>/transitions/<name>")
+@bp.post("/<id:program_id>/transitions/<name>")
 @login_required
 def transition(program_id: int, name: str):
     """Fire one step of the program's process, or say why it cannot happen."""
@@ -109,7 +109,7 @@ def after_change(program_id: int, partial: str, anchor: str = ""):
     return redirect(url_for("programs.show", program_id=program_id, _anchor=anchor or None))
 
 
-@bp.post("/<int:program_id>/votes")
+@bp.post("/<id:program_id>/votes")
 @login_required
 def vote(program_id: int):
     """Cast or change the user's vote on the open ballot."""
@@ -122,7 +122,7 @@ def vote(program_id: int):
     return after_change(program_id, "partial/ballot.html", "ballot")
 
 
-@bp.post("/<int:program_id>/room-votes")
+@bp.post("/<id:program_id>/room-votes")
 @login_required
 def room_vote(program_id: int):
     """The facilitator records the choice of a resident present in the meeting."""
@@ -146,7 +146,7 @@ def _ballot_refused(program_id: int, refusal: Refusal):
     return render("program.html", "partial/ballot.html", 422, **context)
 
 
-@bp.get("/<int:program_id>/tally")
+@bp.get("/<id:program_id>/tally")
 @login_required
 def tally(program_id: int):
     """The live count of the open ballot, polled by everyone who has the page open."""
@@ -164,7 +164,7 @@ def tally(program_id: int):
                   refresh_seconds=current_app.config["TALLY_REFRESH_SECONDS"])
 
 
-@bp.post("/<int:program_id>/comments")
+@bp.post("/<id:program_id>/comments")
 @login_required
 def comment(program_id: int):
     """Add a comment, with a stance, to the discussion."""
