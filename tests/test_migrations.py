@@ -50,3 +50,15 @@ def test_upgrade_keeps_the_data_of_a_village_in_use(database_url):
         assert connection.execute(text('SELECT count(*) FROM "user" WHERE must_change_password'
                                        )).scalar() == 0
     engine.dispose()
+
+
+def test_a_cost_in_billions_fits(app, db, users):
+    """Village infrastructure costs billions of Rupiah: more than a 32-bit integer holds."""
+    from datetime import datetime, timezone
+    from workflow import commands
+    program = commands.create_program(db, users["warga1"], 1, {
+        "title": "Jembatan desa", "problem": "Sungai tidak bisa diseberangi",
+        "goal": "Jembatan untuk anak sekolah", "estimated_cost": "Rp 3.000.000.000"}, "",
+        datetime.now(timezone.utc))
+    db.expire_all()
+    assert db.get(type(program), program.id).estimated_cost == 3_000_000_000

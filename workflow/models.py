@@ -1,7 +1,7 @@
 """SQLModel tables. Alembic (migrations/) owns the schema; tests build it the same way."""
 from datetime import date, datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -85,7 +85,8 @@ class Program(SQLModel, table=True):
     rt: str = Field(default="", max_length=8)
     rw: str = Field(default="", max_length=8)
     sector: str = Field(default="", max_length=32)
-    estimated_cost: int | None = None
+    # Rupiah: a road can cost billions, past a 32-bit integer.
+    estimated_cost: int | None = Field(default=None, sa_column=Column(BigInteger))
     funding_source: str = Field(default="", max_length=32)
     state: str = Field(max_length=32, index=True)
     state_since: datetime
