@@ -86,6 +86,7 @@ def create_program(session: Session, actor, round_id: int, form: dict, submissio
         raise Refusal("not_found", Reason(N_("That planning round does not exist.")))
     if role not in PROPOSERS:
         raise Refusal("forbidden", Reason(N_("Your role cannot propose programs here.")))
+    submission_key = clean(submission_key)[:64]
     if submission_key:
         lock_key(session, "program-form:" + submission_key)
         existing = session.exec(select(Program).where(

@@ -121,6 +121,8 @@ def forbidden(_error):
 class IdConverter(IntegerConverter):
     """A row id in a URL: a positive whole number that fits the database's integer."""
 
+    regex = r"[0-9]{1,10}"  # ASCII digits only: '١' is not an id
+
     def __init__(self, url_map, *args, **kwargs):
         super().__init__(url_map, min=1, max=2_147_483_647)
 
