@@ -35,7 +35,9 @@ def create_app(test_config=None):
         if production:
             raise RuntimeError("SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = "development-only-secret"
-    app.config.setdefault("SESSION_COOKIE_SECURE", production)
+    if production and not (test_config or {}).get("SESSION_COOKIE_SECURE") is False:
+        # Flask presets this key to False, so setdefault would never take effect.
+        app.config["SESSION_COOKIE_SECURE"] = True
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -311,3 +311,18 @@ def test_csrf_required_on_language(client):
     assert response.status_code == 400
     assert lang_of(client.get("/login").get_data(as_text=True)) == "id"
 
+
+
+def test_production_cookies_are_secure(tmp_path):
+    """With MUSYAWARAH_ENV=production the session cookie only travels over HTTPS."""
+    from app import create_app
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}",
+                      "SECRET_KEY": "x", "MUSYAWARAH_ENV": "production"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("target", ["/\nenv;", "/\r\nSet-Cookie: x=1", "/pro\tgrams"])
+def test_language_switch_ignores_a_next_with_control_characters(client, auth, target):
+    response = auth.post("/language", {"lang": "en", "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"

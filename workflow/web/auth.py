@@ -15,7 +15,8 @@ bp = Blueprint("auth", __name__)
 
 def safe_next(target: str | None, default: str) -> str:
     """Only follow a ``next`` that stays on this site."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+    if (not target or not target.startswith("/") or target.startswith(("//", "/\\"))
+            or any(ord(ch) < 32 or ord(ch) == 127 for ch in target)):
         return default
     try:
         parts = urlsplit(target)
