@@ -633,7 +633,7 @@ class ProgramMachine(RuleBasedStateMachine):
             expected = "not_found"
         elif RESIDENT not in roles:
             expected = "forbidden"
-        elif self.state not in organizing.GATHERING:
+        elif self.state != organizing.GATHERING:
             expected = "conflict"
         else:
             expected = None
@@ -680,7 +680,7 @@ class ProgramMachine(RuleBasedStateMachine):
             expected = "not_found"
         elif FACILITATOR not in roles:
             expected = "forbidden"
-        elif self.state not in assessment.ASSESSING:
+        elif self.state != assessment.ASSESSING:
             expected = "conflict"
         elif op != "record" and finding_id not in self.findings:
             expected = "not_found"

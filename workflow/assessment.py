@@ -3,7 +3,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from .commands import command, load_program, member_roles
+from .commands import command, program_in_stage
 from .models import Finding
 from .processes import FACILITATOR
 from .reasons import N_, Reason, Refusal
@@ -11,7 +11,8 @@ from .step_inputs import local_today, parse_date
 from .text import clean
 
 LIMITS = {"indicator": 200, "value": 64, "unit": 64, "source": 300}
-ASSESSING = {"assessment"}
+# Facts are gathered while the program is in its assessment stage.
+ASSESSING = "assessment"
 
 
 def clean_finding(form, today) -> dict:
@@ -37,14 +38,10 @@ def clean_finding(form, today) -> dict:
 
 def _assessing(session, actor, program_id):
     """The program, if the actor is its community's facilitator and facts are being gathered."""
-    program, rnd = load_program(session, program_id, lock=True)
-    if FACILITATOR not in member_roles(session, actor, program, rnd):
-        raise Refusal("forbidden", Reason(N_("Only the facilitator records findings.")))
-    if program.state not in ASSESSING:
-        raise Refusal("conflict", Reason(
-            N_("Findings can be changed only while the program is %(state)s."),
-            {"state": "assessment"}))
-    return program
+    return program_in_stage(
+        session, actor, program_id, FACILITATOR, ASSESSING,
+        Reason(N_("Only the facilitator records findings.")),
+        N_("Findings can be changed only while the program is %(state)s."))
 
 
 def _finding_of(session, program, finding_id: int) -> Finding:

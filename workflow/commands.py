@@ -58,6 +58,21 @@ def load_program(session: Session, program_id: int, lock: bool = False):
     return program, session.get(Round, program.round_id)
 
 
+def program_in_stage(session: Session, actor, program_id: int, role: str, state: str,
+                     not_your_role: Reason, not_now: str) -> Program:
+    """The locked program, if the actor has ``role`` in its community and it is in ``state``.
+
+    For the work done inside one stage (findings, supporters); ``not_now`` is a
+    message id taking the stage's name as %(state)s.
+    """
+    program, rnd = load_program(session, program_id, lock=True)
+    if role not in member_roles(session, actor, program, rnd):
+        raise Refusal("forbidden", not_your_role)
+    if program.state != state:
+        raise Refusal("conflict", Reason(not_now, {"state": state}))
+    return program
+
+
 def roles_on(session: Session, user_id: int, program: Program, rnd: Round) -> frozenset:
     """The actor's roles for this program: their community role, plus author."""
     role = role_in(session, user_id, rnd.community_id)

@@ -3,24 +3,21 @@ from datetime import datetime
 
 from sqlmodel import Session, delete, select
 
-from .commands import command, load_program, member_roles
+from .commands import command, program_in_stage
 from .models import Supporter
 from .processes import RESIDENT
-from .reasons import N_, Reason, Refusal
+from .reasons import N_, Reason
 
 # Supporters gather while the program is being organised (and again after a refusal).
-GATHERING = {"organizing"}
+GATHERING = "organizing"
 
 
 def _check(session, actor, program_id):
-    program, rnd = load_program(session, program_id, lock=True)
-    if RESIDENT not in member_roles(session, actor, program, rnd):
-        raise Refusal("forbidden", Reason(N_("Only residents of the community join as supporters.")))
-    if program.state not in GATHERING:
-        raise Refusal("conflict", Reason(
-            N_("Supporters can join only while the program is %(state)s."),
-            {"state": "organizing"}))
-    return program
+    """Supporters gather while the program is organised (again after a refusal)."""
+    return program_in_stage(
+        session, actor, program_id, RESIDENT, GATHERING,
+        Reason(N_("Only residents of the community join as supporters.")),
+        N_("Supporters can join only while the program is %(state)s."))
 
 
 @command
