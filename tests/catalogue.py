@@ -1,0 +1,84 @@
+"""Every page of the service, for each person who opens it: the list the reach checks walk.
+
+``arrange_village`` brings the demo village to a state where each kind of page has
+something on it (a draft, an open ballot with votes and comments, an approved plan,
+findings, supporters, a delivered demand), through the same commands people use.
+``PAGES`` names each page once with the roles that open it; ``pages_for`` turns the
+names into paths. The accessibility, small-screen, page-weight and HTML checks all read
+from here, so a page added to the service is added once, here, and every check sees it.
+"""
+from dataclasses import dataclass
+
+from test_participation import action, add_finding, join, planning
+from helpers import arrange, draft_by, utcnow
+from workflow import commands
+
+# The person playing each role in the demo village.
+PEOPLE = {"anonymous": None, "resident": "warga5", "author": "warga1",
+          "facilitator": "pendamping", "official": "kades", "admin": "admin"}
+MEMBERS = ("resident", "author", "facilitator", "official", "admin")
+EVERYONE = ("anonymous",) + MEMBERS
+COMMENTS = [("support", "Saya setuju, saluran ini sudah lama rusak."),
+            ("concern", "Siapa yang akan merawat saluran setelah selesai dibangun?"),
+            ("question", "Biaya terlalu mahal untuk satu dusun; mohon dibagi dua tahap.")]
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str      # used in messages and file names
+    path: str      # may hold {program names} filled in by ``pages_for``
+    roles: tuple   # who opens it
+
+
+PAGES = [
+    Page("login", "/login", ("anonymous",)),
+    Page("home", "/", MEMBERS),
+    Page("round-locality", "/rounds/1", MEMBERS),
+    Page("round-planning", "/rounds/2", ("resident", "facilitator")),
+    Page("round-action", "/rounds/3", ("resident", "facilitator")),
+    Page("new-program", "/rounds/1/programs/new", ("resident", "author", "facilitator")),
+    Page("program-draft", "/programs/{draft}", ("author",)),
+    Page("program-proposed", "/programs/{proposed}", ("resident", "facilitator", "official")),
+    Page("program-voting", "/programs/{voting}", MEMBERS),
+    Page("program-approved", "/programs/{approved}", ("resident", "facilitator", "official")),
+    Page("history", "/programs/{voting}/history", ("resident", "facilitator")),
+    Page("program-assessment", "/programs/{assessment}", ("resident", "facilitator")),
+    Page("program-consultation", "/programs/{consultation}",
+         ("resident", "facilitator", "official")),
+    Page("program-organizing", "/programs/{organizing}", ("resident", "author", "facilitator")),
+    Page("program-action", "/programs/{action}", ("resident", "facilitator")),
+    Page("account", "/account", MEMBERS),
+    Page("password", "/account/password", ("resident",)),
+    Page("admin", "/admin", ("admin",)),
+    Page("forbidden", "/admin", ("resident",)),
+    Page("not-found", "/programs/2147483000", ("resident",)),
+]
+
+
+def arrange_village(db, users) -> dict:
+    """Bring the demo village to a state with every kind of page filled; return the ids."""
+    ids = {"draft": draft_by(db, users, "warga1", title="Posyandu keliling di Dusun Cibodas"),
+           "proposed": draft_by(db, users, "warga3", title="Lampu jalan di RT 05")}
+    commands.fire_transition(db, users["warga3"], ids["proposed"], "submit", utcnow())
+    ids["voting"] = arrange(db, users, "voting")  # the demo's own program, warga2's
+    for i, (stance, body) in enumerate(COMMENTS, start=4):
+        commands.add_comment(db, users[f"warga{i}"], ids["voting"], stance, body, utcnow())
+    for i, choice in ((1, "agree"), (2, "agree"), (3, "block")):
+        reason = COMMENTS[2][1] if choice == "block" else ""
+        commands.cast_vote(db, users[f"warga{i}"], ids["voting"], choice, reason, utcnow())
+    approved = draft_by(db, users, "warga4", title="Bank sampah RW 01")
+    commands.fire_transition(db, users["warga4"], approved, "submit", utcnow())
+    ids["approved"] = arrange(db, users, "approved", approved)
+    ids["assessment"] = planning(db, users, "assessment")
+    add_finding(db, users, ids["assessment"])
+    ids["consultation"] = planning(db, users, "consultation")
+    ids["organizing"] = action(db, users, "organizing")
+    join(db, users, ids["organizing"], 3)
+    ids["action"] = action(db, users, "action")
+    db.commit()
+    return ids
+
+
+def pages_for(ids: dict) -> list:
+    """[(role, page name, path)] for every page and every role that opens it."""
+    return [(role, page.name, page.path.format(**ids)) for page in PAGES for role in page.roles]
