@@ -52,6 +52,7 @@ PAGES = [
     Page("admin", "/admin", ("admin",)),
     Page("forbidden", "/admin", ("resident",)),
     Page("not-found", "/programs/2147483000", ("resident",)),
+    Page("glossary", "/glossary", ("anonymous", "resident")),
 ]
 
 

@@ -147,6 +147,7 @@ EXPECTED = {
     "account.reset": {"POST": ADMIN},                    # warga5's password
     "pages.home": {"GET": LOGGED_IN},
     "pages.round_board": {"GET": MEMBERS},
+    "pages.glossary": {"GET": EVERYONE},               # the words explained, public
     # The blank form opens for every member (the home and round pages offer the link to
     # all but the admin); saving it is for residents, facilitators and officials.
     "pages.new_program": {"GET": row("login ok ok hidden ok ok forbidden"),
@@ -273,6 +274,7 @@ TARGETS = {
                       lambda w: {"password": "kopi pagi di balai desa"}),
     "pages.home": (None, lambda w: "/", None),
     "pages.round_board": (None, lambda w: f"/rounds/{LOCALITY_ROUND}", None),
+    "pages.glossary": (None, lambda w: "/glossary", None),
     "pages.new_program": (None, lambda w: f"/rounds/{LOCALITY_ROUND}/programs/new",
                           lambda w: {**VALID_PROGRAM,
                                      "submission_key": secrets.token_urlsafe(16)}),

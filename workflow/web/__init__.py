@@ -15,6 +15,7 @@ from ..db import get_session
 from ..sessions import user_for_token
 from ..processes import (EVENT_LABELS, ROLE_LABELS, STATE_LABELS, TEMPLATE_LABELS,
                          TRANSITION_LABELS)
+from .. import glossary
 from ..program_form import FUNDING_SOURCES, SECTORS
 from .assets import htmx_version
 from .extensions import babel, csrf, htmx
@@ -138,6 +139,7 @@ def init_app(app) -> None:
     app.after_request(security_headers)
     app.context_processor(template_helpers)
     app.add_template_filter(json.loads, "fromjson")
+    app.jinja_env.globals["glossary"] = glossary  # the help beside technical words
     app.register_error_handler(CSRFError, csrf_refused)
     app.register_error_handler(404, not_found)
     app.register_error_handler(403, forbidden)

@@ -25,6 +25,12 @@ def home():
     return render("home.html", board=queries.home_board(get_session(), g.user.id))
 
 
+@bp.get("/glossary")
+def glossary():
+    """Every technical word with the word the pages use and a plain explanation; public."""
+    return render("glossary.html")
+
+
 def _member_round(round_id: int):
     """The round and community, or 404 for anyone outside the community."""
     found = queries.round_board(get_session(), round_id)
