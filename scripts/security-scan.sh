@@ -100,15 +100,24 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 PORT=$("$PY" "$HELPER" free-port)
-BASE=http://127.0.0.1:$PORT
-APP_ENV=(env MUSYAWARAH_ENV=development TRUSTED_PROXIES=0
+BASE=https://127.0.0.1:$PORT
+# The production configuration, as a village would run it: over TLS (a certificate made here
+# for 127.0.0.1 and thrown away afterwards), so the session cookie is Secure and HSTS is sent.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" \
+    -addext "subjectAltName=IP:127.0.0.1" -keyout "$WORK/key.pem" -out "$WORK/cert.pem" \
+    >/dev/null 2>&1 || { say "openssl could not make a certificate"; exit 2; }
+export SCAN_CA=$WORK/cert.pem   # the helper's logins trust exactly this certificate
+APP_ENV=(env MUSYAWARAH_ENV=production TRUSTED_PROXIES=0
          "DATABASE_URL=sqlite:///$WORK/scan.sqlite3"
          "SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_hex(32))')")
 say "output in $OUT; seeding a temporary database"
-"${APP_ENV[@]}" "$ROOT/.venv/bin/flask" --app app seed-demo >"$OUT/seed.log" 2>&1 \
+# seed-demo refuses production (its accounts share one known password): the demo village is
+# loaded as in development, then served in production.
+"${APP_ENV[@]}" MUSYAWARAH_ENV=development "$ROOT/.venv/bin/flask" --app app seed-demo \
+    >"$OUT/seed.log" 2>&1 \
     || { cat "$OUT/seed.log"; say "seed-demo failed"; exit 2; }
 "${APP_ENV[@]}" "$ROOT/.venv/bin/gunicorn" --workers 2 --threads 4 --bind "127.0.0.1:$PORT" \
-    --keep-alive 10 --no-control-socket \
+    --keep-alive 10 --no-control-socket --certfile "$WORK/cert.pem" --keyfile "$WORK/key.pem" \
     --access-logfile "$OUT/server-access.log" --error-logfile "$OUT/server-error.log" \
     'app:create_app()' </dev/null >/dev/null 2>&1 &
 SERVER_PID=$!
@@ -146,7 +155,10 @@ Q=${BASE//./\\.}   # the base URL as a regular expression
 # injection whose pages differ by a few bytes), risk 1 (no heavy or destructive payloads),
 # SQLite payloads (the database under test), no redirects followed, never the headers that the
 # app does not read (User-Agent, Referer) nor the signed session cookie.
-SQLMAP_COMMON=(--batch --level 3 --risk 1 --dbms=SQLite --ignore-redirects --answers=fuzzy=N
+# Over HTTPS, Flask-WTF refuses a POST whose Referer is not this site (browsers send one), so
+# every sqlmap and wapiti request carries the site's own address as its Referer.
+SQLMAP_COMMON=(--referer "$BASE/" --batch --level 3 --risk 1 --dbms=SQLite --ignore-redirects
+               --answers=fuzzy=N
                --skip=User-Agent,Referer,session --timeout 10 --retries 3 --csrf-retries 2
                --disable-coloring)
 # Forms: the CSRF token is one per session (Flask-WTF), so /account, a small page whose size
@@ -188,6 +200,7 @@ wapiti_scan() {  # NAME ROLE LIMIT MAX_SCAN_TIME MAX_ATTACK_TIME EXTRA...
     if [ "$scan" -lt 1 ]; then scan=1; fi
     run "$name" wapiti "$role" "$limit" "$name.json" -- "$WAPITI" -u "$BASE/" --scope folder \
         -m "common,-ssrf,-ssl,csrf" --dns-endpoint localhost --endpoint "$BASE/" --no-bugreport \
+        -H "Referer: $BASE/" \
         -c "$OUT/cookies/$role.wapiti.json" \
         -s "$BASE/programs/1" -s "$BASE/rounds/1" -s "$BASE/api/v1/programs/1" \
         -s "$BASE/programs/1/tally" -s "$BASE/programs/1/history" -s "$BASE/account" \
@@ -233,7 +246,7 @@ STREAM_PIDS=()
     echo "sqlmap_version=$("$PY" -c "from importlib.metadata import version; print(version('sqlmap'))")"
     echo "wapiti_version=$("$PY" -c "from importlib.metadata import version; print(version('wapiti3'))")"
     echo "python=$("$PY" -c 'import platform; print(platform.python_version())')"
-    echo "server=gunicorn $("$ROOT/.venv/bin/gunicorn" --version 2>&1 | tr -dc '0-9.') (2 workers x 4 threads), MUSYAWARAH_ENV=development"
+    echo "server=gunicorn $("$ROOT/.venv/bin/gunicorn" --version 2>&1 | tr -dc '0-9.') (2 workers x 4 threads, TLS), MUSYAWARAH_ENV=production"
     echo "elapsed=$((SECONDS - STARTED))"
     echo "out=$OUT"
     echo "work=$WORK"

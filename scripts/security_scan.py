@@ -27,6 +27,7 @@ import os
 import re
 import shlex
 import socket
+import ssl
 import sys
 import time
 import urllib.error
@@ -54,6 +55,12 @@ def free_port() -> None:
         print(sock.getsockname()[1])
 
 
+def tls() -> urllib.request.HTTPSHandler:
+    """HTTPS that trusts the certificate the scan made for 127.0.0.1 (SCAN_CA), nothing else."""
+    context = ssl.create_default_context(cafile=os.environ.get("SCAN_CA"))
+    return urllib.request.HTTPSHandler(context=context)
+
+
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):  # report redirects instead of following them
         return None
@@ -61,7 +68,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def wait_up(url: str, seconds: float = 30.0) -> None:
     loopback_only(url)
-    opener = urllib.request.build_opener(NoRedirect)
+    opener = urllib.request.build_opener(tls(), NoRedirect)
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -78,7 +85,8 @@ def wait_up(url: str, seconds: float = 30.0) -> None:
 def login(base: str, user: str, password: str, prefix: str) -> None:
     base = loopback_only(base.rstrip("/"))
     jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    opener = urllib.request.build_opener(tls(), urllib.request.HTTPCookieProcessor(jar),
+                                         NoRedirect)
 
     page = opener.open(f"{base}/login", timeout=10).read().decode()
     token = CSRF_FIELD.search(page)
@@ -87,7 +95,9 @@ def login(base: str, user: str, password: str, prefix: str) -> None:
     form = urllib.parse.urlencode({"username": user, "password": password,
                                    "csrf_token": token.group(1)}).encode()
     try:
-        opener.open(f"{base}/login", form, timeout=10)
+        # Over HTTPS, Flask-WTF wants the Referer a browser would send.
+        opener.open(urllib.request.Request(f"{base}/login", form,
+                                           headers={"Referer": f"{base}/login"}), timeout=10)
         raise SystemExit(f"logging in as {user} did not redirect: wrong password or throttled?")
     except urllib.error.HTTPError as answer:
         if answer.code != 302 or "/login" in answer.headers.get("Location", "/login"):
