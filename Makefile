@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test system-packages translations extract-messages bench
+.PHONY: setup run test system-packages translations extract-messages bench lighthouse
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,8 @@ test: setup system-packages
 
 bench: setup
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/weight.py
+
+# Lighthouse (mobile) on the demo village: scores into docs/lighthouse.md (see there).
+lighthouse: setup
+	bash scripts/lighthouse.sh
