@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test system-packages translations extract-messages bench lighthouse
+.PHONY: setup run test system-packages translations extract-messages bench lighthouse screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test: setup system-packages
 bench: setup
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/weight.py
+
+# The README's screenshots (docs/screenshots/), at 360 px in Debian's Chromium.
+screenshots: setup system-packages
+	$(BIN)/python scripts/screenshots.py
 
 # Lighthouse (mobile) on the demo village: scores into docs/lighthouse.md (see there).
 lighthouse: setup
