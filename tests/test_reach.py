@@ -387,6 +387,47 @@ def test_login_error_is_tied_to_fields(site, people):
     assert_errors_tied(page, "the login form with a wrong password", "#login-error")
 
 
+# A browser that does not check required fields (some cheap phones' do not) sends them empty.
+NO_BROWSER_CHECKS = "() => document.querySelectorAll('form').forEach(f => { f.noValidate = true; })"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
+def test_objection_without_reason_is_tied_to_its_field(site, people, javascript):
+    page = people.page("resident", javascript=javascript)
+    page.goto(path_of(site, "program-voting"))
+    if javascript:
+        page.evaluate(NO_BROWSER_CHECKS)
+    else:  # the page's own scripts are off; remove the check from the markup instead
+        page.locator("#block-reason").evaluate("el => el.removeAttribute('required')")
+    page.click('[data-choice="block"]')
+    expect(page.locator("#choice-error")).to_be_visible()
+    assert_errors_tied(page, "an objection without a reason", ".field-error")
+
+
+STEP_ERRORS = [("program-consultation", "[data-transition=recommend]", "#recommend-reason-error"),
+               ("program-assessment", "form:has(#finding-new-indicator) [type=submit]",
+                "#finding-new-indicator-error")]
+
+
+@pytest.mark.parametrize("name,press,message", STEP_ERRORS, ids=["step-reason", "new-finding"])
+def test_step_and_finding_errors_are_tied_to_fields(site, people, name, press, message):
+    page = people.page("facilitator")
+    page.goto(path_of(site, name))
+    page.evaluate(NO_BROWSER_CHECKS)
+    page.click(press)  # with every field empty
+    expect(page.locator(message)).to_be_visible()
+    assert_errors_tied(page, f"the empty form on {name}", ".field-error")
+
+
+def test_room_vote_errors_are_tied_to_fields(site, people):
+    page = people.page("facilitator")
+    page.goto(path_of(site, "program-voting"))
+    page.locator("details.room summary").click()
+    page.locator("details.room [value=block]").click()  # an objection without a reason
+    expect(page.locator("#room-choice-error")).to_be_visible()
+    assert_errors_tied(page, "a room vote objection without a reason", ".field-error")
+
+
 # --- htmx-swapped content --------------------------------------------------------------------
 
 def test_swapped_ballot_passes_axe(site, people):
