@@ -328,6 +328,18 @@ def test_skip_link_moves_focus_to_main(site, people):
         "after the skip link, Tab does not continue inside the main content"
 
 
+def test_tally_refresh_keeps_the_keyboard_focus(site, people):
+    # The count refreshes itself every second here; a focused link in it must stay focused.
+    page = people.page("resident")
+    page.goto(path_of(site, "program-voting"))
+    page.focus("#tally-refresh")
+    with page.expect_response(lambda r: "/tally" in r.url):
+        pass
+    page.wait_for_timeout(100)  # let htmx settle the swapped count
+    assert page.evaluate("() => document.activeElement.id") == "tally-refresh", (
+        "the refresh of the count threw the keyboard focus away")
+
+
 # --- errors tied to their fields -------------------------------------------------------------
 
 TIED = """(messages) => {
@@ -417,6 +429,20 @@ def test_step_and_finding_errors_are_tied_to_fields(site, people, name, press, m
     page.click(press)  # with every field empty
     expect(page.locator(message)).to_be_visible()
     assert_errors_tied(page, f"the empty form on {name}", ".field-error")
+
+
+ACCOUNT_ERRORS = [("password", "#pw-current", "form:has(#pw-current) [type=submit]"),
+                  ("account", "#delete-password", "[data-action=delete-account]")]
+
+
+@pytest.mark.parametrize("name,field,press", ACCOUNT_ERRORS, ids=["change-password", "delete"])
+def test_account_errors_are_tied_to_fields(site, people, name, field, press):
+    page = people.page("resident")
+    page.goto(path_of(site, name))
+    page.fill(field, "not-the-password")  # refused: nothing changes
+    page.click(press)
+    expect(page.locator(".field-error").first).to_be_visible()
+    assert_errors_tied(page, f"the {name} form with a wrong password", ".field-error")
 
 
 def test_room_vote_errors_are_tied_to_fields(site, people):
