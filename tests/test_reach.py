@@ -445,6 +445,15 @@ def test_account_errors_are_tied_to_fields(site, people, name, field, press):
     assert_errors_tied(page, f"the {name} form with a wrong password", ".field-error")
 
 
+def test_empty_comment_error_is_tied_to_its_field(site, people):
+    page = people.page("resident")
+    page.goto(path_of(site, "program-voting"))
+    page.evaluate(NO_BROWSER_CHECKS)
+    page.click("form:has(#comment-body) [type=submit]")
+    expect(page.locator("#body-error")).to_be_visible()
+    assert_errors_tied(page, "an empty comment", ".field-error")
+
+
 def test_room_vote_errors_are_tied_to_fields(site, people):
     page = people.page("facilitator")
     page.goto(path_of(site, "program-voting"))
