@@ -138,9 +138,13 @@ def history(session: Session, program_id: int) -> list:
                         .where(Event.program_id == program_id).order_by(Event.id)).all()
 
 
-def comments(session: Session, program_id: int) -> list:
-    return session.exec(select(Comment, User.display_name).join(User, User.id == Comment.user_id)
-                        .where(Comment.program_id == program_id).order_by(Comment.id)).all()
+def recent_comments(session: Session, program_id: int, limit: int | None) -> tuple[list, int]:
+    """The newest ``limit`` comments (all when None), oldest first, and how many there are."""
+    query = (select(Comment, User.display_name, func.count().over())
+             .join(User, User.id == Comment.user_id)
+             .where(Comment.program_id == program_id).order_by(Comment.id.desc()))
+    rows = session.exec(query if limit is None else query.limit(limit)).all()
+    return [(comment, name) for comment, name, _ in reversed(rows)], rows[0][2] if rows else 0
 
 
 def authors(session: Session, program_id: int) -> list:

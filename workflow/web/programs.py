@@ -15,6 +15,9 @@ from .extensions import htmx
 from .render import explain, field_errors, flash_done, now, refused, render
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
+# The discussion shows its newest comments; the rest are one link away. A long talk would
+# otherwise outweigh the page budget of a phone on 2G (see tests/test_thin_links.py).
+COMMENTS_SHOWN = 20
 
 
 def page_context(program_id: int) -> dict:
@@ -32,6 +35,8 @@ def page_context(program_id: int) -> dict:
     ballot = queries.open_ballot(session, program.id)
     last_ballot = None if ballot else queries.last_closed_ballot(session, program.id)
     history = queries.history(session, program.id)
+    comments, comment_count = queries.recent_comments(
+        session, program.id, None if request.args.get("comments") == "all" else COMMENTS_SHOWN)
     return {
         "program": program, "rnd": rnd, "community": community, "roles": roles,
         "steps": machine.available(template, program.state, ctx),
@@ -53,7 +58,7 @@ def page_context(program_id: int) -> dict:
         "demand": queries.latest_payload(history, "deliver"),
         "response": queries.latest_payload(history, "record_response"),
         "channels": CHANNELS, "outcomes": OUTCOMES,
-        "comments": queries.comments(session, program.id),
+        "comments": comments, "comment_count": comment_count,
         "authors": queries.authors(session, program.id),
         "dusun_name": queries.dusun_name(session, program.dusun_id),
         "refresh_seconds": current_app.config["TALLY_REFRESH_SECONDS"],
