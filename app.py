@@ -45,9 +45,12 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     from workflow import cli, db
-    from workflow.web import init_app as init_web
+    from workflow.web import compress, init_app as init_web
 
     db.init_app(app)
+    # after_request hooks run last-registered first: gzip is registered before the
+    # others so it runs after them all, on the body and headers as they leave.
+    compress.init_app(app)
     init_web(app)
     cli.init_app(app)
     return app
