@@ -107,6 +107,17 @@ def test_static_files_are_compressed_once_with_their_own_etag(client, url):
     assert client.get(url, headers={"If-None-Match": zipped.headers["ETag"]}).status_code == 200
 
 
+@pytest.mark.parametrize("url", ["/static/app.css", f"/static/vendor/htmx-{htmx_version()}.min.js"])
+def test_static_files_are_the_same_for_everyone(client, users, url):
+    """No session is read for a static file: a cache may share it, and no query is made."""
+    login_as(client, users["warga5"])
+    response = client.get(url, headers=GZIP)
+    assert response.status_code == 200
+    assert "Cookie" not in response.headers["Vary"]
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" in client.get("/programs/1", headers=GZIP).headers["Vary"]
+
+
 def test_htmx_fragments_json_and_downloads_decode_to_the_same(client, db, users):
     arrange(db, users, "voting")  # events enough for the API's JSON to be worth gzip
     db.commit()

@@ -34,8 +34,11 @@ HTMX_CONFIG = {
 
 
 # While a reset password must be changed, only these pages open.
+# Files the same for everyone: no session is read for them, so no database query is made and
+# caches may share them (reading the session would add "Vary: Cookie").
+SHARED_FILES = {"static", "assets.htmx_js"}
 PASSWORD_CHANGE_ALLOWED = {"account.password", "auth.login", "auth.logout", "auth.language",
-                           "static", "assets.htmx_js"}
+                           *SHARED_FILES}
 
 
 def select_locale() -> str:
@@ -45,6 +48,9 @@ def select_locale() -> str:
 
 def load_user():
     """The logged-in user, from a live server-side session; a forced password change first."""
+    if request.endpoint in SHARED_FILES:
+        g.user = None
+        return None
     g.user = user_for_token(get_session(), session.get("sid"))
     if (g.user is not None and g.user.must_change_password
             and request.endpoint not in PASSWORD_CHANGE_ALLOWED):
