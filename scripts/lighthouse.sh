@@ -57,8 +57,13 @@ if [ "$("$LIGHTHOUSE" --version 2>/dev/null || true)" != "$LIGHTHOUSE_VERSION" ]
 fi
 
 # --- 1. a temporary database, the demo village and the server -------------------------------
+# Only a folder of an earlier run (or an empty or new one) is emptied.
+if [ -d "$OUT" ] && [ -n "$(ls -A "$OUT")" ] && [ ! -e "$OUT/pages.tsv" ]; then
+    say "$OUT holds other files: give LIGHTHOUSE_OUT an empty or new folder"; exit 2
+fi
 rm -rf "$OUT"
 mkdir -p "$OUT"
+: >"$OUT/pages.tsv"   # marks the folder as this script's; one line per page below
 WORK=$(mktemp -d)
 SERVER_PID=
 cleanup() {
