@@ -40,7 +40,7 @@ RESIDENT=warga1
 FACILITATOR=pendamping
 PASSWORD=musyawarah
 STARTED=$SECONDS
-DEADLINE=$((SECONDS + 840))   # every scan ends within 14 minutes of the start (set-up included)
+DEADLINE=$((SECONDS + 1200))   # every scan ends within 20 minutes of the start (set-up included)
 
 say() { printf '[security-scan] %s\n' "$*"; }
 
@@ -185,7 +185,7 @@ sqlmap_ids() {  # NAME ROLE LIMIT: the GET pages whose id is in the path (URI in
 # 429 (throttling): sqlmap must not stop at those. It runs after the two logins above, since
 # its failures block further logins from 127.0.0.1 for 15 minutes.
 sqlmap_login() {
-    run sqlmap-login sqlmap anonymous 120 sqlmap-login -- "$SQLMAP" -u "$BASE/login" --forms \
+    run sqlmap-login sqlmap anonymous 300 sqlmap-login -- "$SQLMAP" -u "$BASE/login" --forms \
         --scope "^$Q/login" --csrf-token=csrf_token --csrf-url="$BASE/login" --ignore-code=401,429 \
         "${SQLMAP_COMMON[@]}" --output-dir "$OUT/sqlmap-login" --report-json "$OUT/sqlmap-login.json"
 }
@@ -216,7 +216,7 @@ stream_a() {
     # Everything a resident can post, crawled from the program page (depth 3 reaches
     # /account/password); never /logout, /static, nor the new-program forms of rounds 2 and 3
     # (the same view and form as round 1's).
-    sqlmap_forms sqlmap-forms-resident "$RESIDENT" 600 "$BASE/programs/1" 3 \
+    sqlmap_forms sqlmap-forms-resident "$RESIDENT" 840 "$BASE/programs/1" 3 \
         "^$Q/(?!logout|static/|rounds/(?!1/)[0-9]+/programs/new)"
 }
 stream_b() {
