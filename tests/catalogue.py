@@ -40,11 +40,14 @@ PAGES = [
     Page("program-draft", "/programs/{draft}", ("author",)),
     Page("program-proposed", "/programs/{proposed}", ("resident", "facilitator", "official")),
     Page("program-voting", "/programs/{voting}", MEMBERS),
+    Page("program-discussion", "/programs/{discussion}", ("resident", "facilitator")),
     Page("program-approved", "/programs/{approved}", ("resident", "facilitator", "official")),
+    Page("program-implementation", "/programs/{implementation}", ("resident", "facilitator")),
     Page("history", "/programs/{voting}/history", ("resident", "facilitator")),
     Page("program-assessment", "/programs/{assessment}", ("resident", "facilitator")),
     Page("program-consultation", "/programs/{consultation}",
          ("resident", "facilitator", "official")),
+    Page("program-recommended", "/programs/{recommended}", ("resident", "official")),
     Page("program-organizing", "/programs/{organizing}", ("resident", "author", "facilitator")),
     Page("program-action", "/programs/{action}", ("resident", "facilitator")),
     Page("account", "/account", MEMBERS),
@@ -67,12 +70,19 @@ def arrange_village(db, users) -> dict:
     for i, choice in ((1, "agree"), (2, "agree"), (3, "block")):
         reason = COMMENTS[2][1] if choice == "block" else ""
         commands.cast_vote(db, users[f"warga{i}"], ids["voting"], choice, reason, utcnow())
-    approved = draft_by(db, users, "warga4", title="Bank sampah RW 01")
-    commands.fire_transition(db, users["warga4"], approved, "submit", utcnow())
-    ids["approved"] = arrange(db, users, "approved", approved)
+    for state, title in (("discussion", "Taman bacaan anak di balai RW"),
+                         ("approved", "Bank sampah RW 01"),
+                         ("implementation", "Sumur resapan di RT 02")):
+        program_id = draft_by(db, users, "warga4", title=title)
+        commands.fire_transition(db, users["warga4"], program_id, "submit", utcnow())
+        ids[state] = arrange(db, users, "approved" if state == "implementation" else state,
+                             program_id)
+    commands.fire_transition(db, users["pendamping"], ids["implementation"],
+                             "start_implementation", utcnow())
     ids["assessment"] = planning(db, users, "assessment")
     add_finding(db, users, ids["assessment"])
     ids["consultation"] = planning(db, users, "consultation")
+    ids["recommended"] = planning(db, users, "agreed")  # the recommendation, for approval
     ids["organizing"] = action(db, users, "organizing")
     join(db, users, ids["organizing"], 3)
     ids["action"] = action(db, users, "action")
