@@ -22,6 +22,7 @@ import re
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from axe import axe_violations, report
 from workflow.demo import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -79,6 +80,7 @@ class Village:
     def __init__(self, browser, base_url: str, javascript: bool = True):
         self.browser, self.base_url, self.javascript = browser, base_url, javascript
         self.pages = {}
+        self.twins = {}  # username -> a page of the same session that bypasses the CSP, for axe
         self.contexts = []
         self.problems = []
 
@@ -125,6 +127,30 @@ class Village:
             login(page, username)
             self.pages[username] = page
         return self.pages[username]
+
+    def audit(self, username: str) -> None:
+        """axe on the page this person is on, reloaded in a twin context of the same session.
+
+        The twin bypasses the CSP so that axe can be injected, and runs JavaScript (axe is a
+        script) even when the flow does not: the server sends the same page either way. The
+        flow itself stays under the real CSP. Violations are gathered in ``problems`` with
+        the step they were seen at.
+        """
+        page = self.pages[username]
+        if username not in self.twins:
+            context = self.browser.new_context(
+                base_url=self.base_url, viewport=PHONE,
+                bypass_csp=True, storage_state=page.context.storage_state())
+            context.set_default_timeout(TIMEOUT_MS)
+            context.route("**/*", self._guard)
+            self.contexts.append(context)
+            self.twins[username] = context.new_page()
+        twin = self.twins[username]
+        twin.goto(page.url)
+        violations = axe_violations(twin)
+        if violations:
+            self.problems.append(f"{username} [{self.step}]: axe at {page.url}:\n"
+                                 f"{report(violations)}")
 
     def close(self, failed_test: str = "") -> None:
         """Close every context; after a failure, first photograph every open page."""
@@ -299,7 +325,8 @@ def watch_tally(watcher, program_id: int, javascript: bool) -> None:
 
 def test_locality_program_from_proposal_to_implementation(village_either_way):
     """The issue's "Done when": the whole locality process in Chromium at 360 px, once with
-    htmx and once with JavaScript off (plain links and forms only)."""
+    htmx and once with JavaScript off (plain links and forms only), with axe run on each
+    person's page along the way."""
     village = village_either_way
     js = village.javascript
     soft_failures = []
@@ -308,6 +335,7 @@ def test_locality_program_from_proposal_to_implementation(village_either_way):
     warga1 = village.person("warga1")
     assert warga1.evaluate("() => typeof window.htmx") == ("object" if js else "undefined")
     program_id = propose(warga1, "Pengerasan jalan setapak ke sawah")
+    village.audit("warga1")
     fire(warga1, "submit", "proposed", js)
 
     # The facilitator opens the discussion, takes part in it, and opens the consent vote.
@@ -316,6 +344,7 @@ def test_locality_program_from_proposal_to_implementation(village_either_way):
     fire(pendamping, "open_discussion", "discussion", js)
     comment(pendamping, COMMENT, js)
     fire(pendamping, "open_voting", "voting", js)
+    village.audit("pendamping")
 
     # warga11 keeps the page open: with htmx its tally follows the votes without a reload.
     watcher = village.person("warga11")
@@ -336,9 +365,11 @@ def test_locality_program_from_proposal_to_implementation(village_either_way):
     watch_tally(watcher, program_id, js)
     expect(tally_count(watcher, "agree")).to_have_text("9")
     expect(tally_count(watcher, "block")).to_have_text("1")
+    village.audit("warga11")
 
     open_program(pendamping, program_id)
     fire(pendamping, "close_voting", "discussion", js)
+    village.audit("pendamping")
     if js:
         # The watcher's next poll learns that the vote has closed (and stops polling).
         expect(watcher.locator("[data-tally] [data-count]")).to_have_count(0)
@@ -375,6 +406,7 @@ def test_locality_program_from_proposal_to_implementation(village_either_way):
     # The village head approves; the facilitator starts carrying it out.
     kades = village.person("kades")
     open_program(kades, program_id)
+    village.audit("kades")
     fire(kades, "approve", "approved", js)
     open_program(pendamping, program_id)
     fire(pendamping, "start_implementation", "implementation", js)
@@ -388,6 +420,7 @@ def test_locality_program_from_proposal_to_implementation(village_either_way):
         "items => items.map(li => li.dataset.event)")
     assert events == FULL_FLOW
     expect(pendamping.locator("main")).to_contain_text(COMMENT)
+    village.audit("pendamping")
 
     # The JSON API tells the same story.
     api = pendamping.request.get(f"/api/v1/programs/{program_id}")

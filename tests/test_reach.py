@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from werkzeug.serving import make_server
 
 from app import create_app
+from axe import axe_violations, report
 from catalogue import PEOPLE, arrange_village, pages_for
 from test_browser import browser  # noqa: F401
 from helpers import draft_by, utcnow
@@ -34,11 +35,9 @@ from workflow.models import User
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-AXE = os.path.join(ROOT, "node_modules", "axe-core", "axe.min.js")
 ICONS = open(os.path.join(ROOT, "static", "icons.svg"), encoding="utf-8").read()
 SYMBOLS = set(re.findall(r'<symbol id="([^"]+)"', ICONS))
 PHONE = {"width": 360, "height": 640}
-WCAG21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 MIN_TARGET = 44
 # Built without the database: the ids are those ``arrange_village`` returns on the demo.
 PLACEHOLDER = {"draft": 0, "proposed": 0, "voting": 0, "discussion": 0, "approved": 0,
@@ -49,13 +48,6 @@ CASES = [(role, name) for role, name, _ in pages_for(PLACEHOLDER)]
 LONG_WORD = "Pemberdayaanmasyarakatdesasukamajuberkelanjutan" * 2
 LONG_URL = ("https://sukamaju.desa.id/" + "dokumen/" * 6
             + "rencana-anggaran-biaya-perbaikan-saluran-air-dusun-krajan-2027.pdf")
-
-RUN_AXE = """async (tags) => {
-  const result = await axe.run(document, {runOnly: {type: "tag", values: tags},
-                                          resultTypes: ["violations"]});
-  return result.violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => ({
-    target: n.target.join(" "), html: n.html.slice(0, 200), why: n.failureSummary}))}));
-}"""
 
 OPEN_DETAILS = "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
 
@@ -184,17 +176,6 @@ def log_in(page, username, password):
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("form:has(#password) [type=submit]")
-
-
-def axe_violations(page) -> list:
-    page.add_script_tag(path=AXE)
-    return page.evaluate(RUN_AXE, WCAG21_AA)
-
-
-def report(violations) -> str:
-    return "\n".join(f"  {v['id']} ({v['help']}):\n" + "\n".join(
-        f"    {n['target']}: {n['html']}\n      {n['why']}".replace("\n  Fix", " Fix")
-        for n in v["nodes"]) for v in violations)
 
 
 def path_of(site, name):
