@@ -167,15 +167,16 @@ sqlmap_forms() {  # NAME ROLE LIMIT START CRAWL SCOPE
     local cookie
     cookie=$(cat "$OUT/cookies/$2.cookie")
     run "$1" sqlmap "$2" "$3" "$1" -- "$SQLMAP" -u "$4" --forms --crawl="$5" \
-        --scope "$6" --crawl-exclude '/logout|/static/' \
+        --scope "$6" --crawl-exclude '/logout|/static/|[?&]comments=' \
         --cookie "$cookie" --drop-set-cookie --csrf-token=csrf_token --csrf-url="$BASE/account" \
         "${SQLMAP_COMMON[@]}" --output-dir "$OUT/$1" --report-json "$OUT/$1.json"
 }
 sqlmap_ids() {  # NAME ROLE LIMIT: the GET pages whose id is in the path (URI injection, '*')
     local cookie
     cookie=$(cat "$OUT/cookies/$2.cookie")
+    # ...and the one query parameter a page reads (?comments=all: the older comments).
     printf '%s\n' "$BASE/programs/1*" "$BASE/rounds/1*" "$BASE/api/v1/programs/1*" \
-        "$BASE/programs/1*/history" >"$OUT/$1.targets"
+        "$BASE/programs/1*/history" "$BASE/programs/1?comments=all" >"$OUT/$1.targets"
     run "$1" sqlmap "$2" "$3" "$1" -- "$SQLMAP" -m "$OUT/$1.targets" \
         --scope "^$Q/" --cookie "$cookie" --drop-set-cookie \
         "${SQLMAP_COMMON[@]}" --output-dir "$OUT/$1" --report-json "$OUT/$1.json"
