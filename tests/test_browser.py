@@ -25,7 +25,10 @@ from playwright.sync_api import expect, sync_playwright
 from axe import axe_violations, report
 from workflow.demo import PASSWORD
 
-pytestmark = pytest.mark.browser
+# On SQLite only: these walk the pages a person sees, which do not depend on the database;
+# every command under them runs on PostgreSQL too in the command, page, participation,
+# concurrency, crash and fuzz tests. (Both halves of the suite fit CI's time this way.)
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
 CHROMIUM = "/usr/bin/chromium"
 # The resolver rule keeps Chromium's own background lookups (account and update hosts) off

@@ -29,7 +29,10 @@ from test_browser import (PROGRAM_URL, assert_not_reloaded, browser, comment,  #
                           doing, fire, mark_page, open_program, screenshot, tally_count,
                           village, village_without_js, vote, vote_as)
 
-pytestmark = pytest.mark.browser
+# On SQLite only: these walk the pages a person sees, which do not depend on the database;
+# every command under them runs on PostgreSQL too in the command, page, participation,
+# concurrency, crash and fuzz tests. (Both halves of the suite fit CI's time this way.)
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
 PLANNING_ROUND, ACTION_ROUND = 2, 3
 PLANNING_FLOW = ["submit", "start_assessment", "publish_findings", "recommend", "return",
