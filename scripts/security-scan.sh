@@ -40,7 +40,7 @@ RESIDENT=warga1
 FACILITATOR=pendamping
 PASSWORD=musyawarah
 STARTED=$SECONDS
-DEADLINE=$((SECONDS + 1200))   # every scan ends within 20 minutes of the start (set-up included)
+DEADLINE=$((SECONDS + 1500))   # every scan ends within 25 minutes of the start (set-up included)
 
 say() { printf '[security-scan] %s\n' "$*"; }
 
@@ -217,8 +217,8 @@ stream_a() {
     # Everything a resident can post, crawled from the program page (depth 3 reaches
     # /account/password); never /logout, /static, nor the new-program forms of rounds 2 and 3
     # (the same view and form as round 1's).
-    sqlmap_forms sqlmap-forms-resident "$RESIDENT" 840 "$BASE/programs/1" 3 \
-        "^$Q/(?!logout|static/|rounds/(?!1/)[0-9]+/programs/new)"
+    sqlmap_forms sqlmap-forms-resident "$RESIDENT" 1140 "$BASE/programs/1" 3 \
+        "^$Q/(?!logout|static/|rounds/(?!1/)[0-9]+/programs/new)(?!.*[?&]comments=)"
 }
 stream_b() {
     wapiti_scan wapiti-resident "$RESIDENT" 540 480 210 \
