@@ -18,7 +18,7 @@
 #      set-up failed.
 #
 # Environment:
-#   SCAN_OUT   folder for the raw logs and reports (default: a new /tmp/musyawarah-scan.*; kept)
+#   SCAN_OUT   folder for the raw logs and reports (default: a new temporary folder; kept)
 #   SCAN_DOC   the Markdown file whose last-run section is rewritten (default
 #              docs/security-scan.md; set it empty to write no doc)
 #   SCAN_VENV  the scanners' virtualenv (default .venv-scan at the repository root)
@@ -73,12 +73,12 @@ PY=$SCAN_VENV/bin/python
 [ -x "$SQLMAP" ] && [ -x "$WAPITI" ] || { say "sqlmap or wapiti missing in $SCAN_VENV"; exit 2; }
 
 # --- 1. a temporary database, the demo village and the server --------------------------------
-[ -n "$OUT" ] || OUT=$(mktemp -d /tmp/musyawarah-scan.XXXXXX)
+[ -n "$OUT" ] || OUT=$(mktemp -d -t musyawarah-scan.XXXXXX)
 if [ -e "$OUT/runs" ]; then
     say "$OUT already holds a scan: give SCAN_OUT an empty or new folder"; exit 2
 fi
 mkdir -p "$OUT/runs" "$OUT/cookies"
-WORK=$(mktemp -d /tmp/musyawarah-scan-db.XXXXXX)
+WORK=$(mktemp -d -t musyawarah-scan-db.XXXXXX)
 SERVER_PID=
 STREAM_PIDS=()
 cleanup() {

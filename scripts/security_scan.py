@@ -293,7 +293,8 @@ def summarize(out_dir: str, doc: str | None) -> int:
           f"{meta.get('python', '?')})",
           f"- Wall time of the whole script: {meta.get('elapsed', '?')} s "
           f"(the two tools run side by side)",
-          f"- Raw logs and reports: `{meta.get('out', out_dir)}` (not kept in the repository)", ""]
+          "- Raw logs and reports: in `$SCAN_OUT`, a temporary folder (not kept in the "
+          "repository)", ""]
     totals = {"sqlmap": 0, "wapiti": 0}
     incomplete, details = [], []
     table = ["| run | session | finished | exit | seconds | tested | findings |",
