@@ -12,12 +12,14 @@ htmx, and with JavaScript switched off, where every htmx form is a plain form wi
 action and a person reloads to see what others did. A shorter test checks, without
 JavaScript, that a vote can be changed until the ballot closes.
 
-Only the public contract of /work/shared/DESIGN.md is relied on for what is clicked and
+Only the public contract of DESIGN.md is relied on for what is clicked and
 checked (``data-action``, ``data-template``, ``data-transition``, ``data-choice``,
 ``data-tally``, ``data-state``, ``#history li[data-event]``, field names), so the wording
 and layout stay free to change.
 """
+import os
 import re
+import tempfile
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -160,7 +162,8 @@ class Village:
         if failed_test:
             for username, page in self.pages.items():
                 if page.url.startswith(self.base_url):
-                    path = f"/tmp/musyawarah-{failed_test}-{username}.png"
+                    path = os.path.join(tempfile.gettempdir(),
+                                        f"musyawarah-{failed_test}-{username}.png")
                     screenshot(page, path)
                     print(f"{username} was on {page.url}: screenshot {path}")
         for context in self.contexts:
@@ -384,11 +387,11 @@ def test_locality_program_from_proposal_to_implementation(village_either_way):
         try:
             expect(page.locator("main")).to_contain_text(BLOCK_REASON, timeout=2_000)
         except AssertionError:
-            screenshot(page, f"/tmp/musyawarah-block-reason-{username}.png")
+            path = os.path.join(tempfile.gettempdir(), f"musyawarah-block-reason-{username}.png")
+            screenshot(page, path)
             soft_failures.append(
                 f"after the failed consent vote, {username}'s program page does not show "
-                f"the objection's reason {BLOCK_REASON!r} (screenshot "
-                f"/tmp/musyawarah-block-reason-{username}.png)")
+                f"the objection's reason {BLOCK_REASON!r} (screenshot {path})")
 
     # The fallback: a majority vote (suara terbanyak). Nine yes, one no.
     fire(pendamping, "open_majority_vote", "voting", js)

@@ -18,7 +18,9 @@ page errors, 5xx answers, requests leaving the live server) come from ``test_bro
 only the public contract of DESIGN.md (``data-*`` markers, field names, ``#why-<step>``
 for the reason a step is not yet possible) is relied on, not the wording.
 """
+import os
 import re
+import tempfile
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -127,7 +129,7 @@ class SoftFailures(list):
         self.name = name
 
     def add(self, page, what: str) -> None:
-        path = f"/tmp/musyawarah-{self.name}-{len(self) + 1}.png"
+        path = os.path.join(tempfile.gettempdir(), f"musyawarah-{self.name}-{len(self) + 1}.png")
         screenshot(page, path)
         self.append(f"{what} (screenshot {path})")
 
