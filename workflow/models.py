@@ -41,6 +41,8 @@ class Community(SQLModel, table=True):
     name: str = Field(max_length=120)
     slug: str = Field(max_length=64, unique=True)
     kind: str = Field(max_length=32, default="desa")
+    # An IANA zone: "today" and every date shown are the community's own (WIB, WITA or WIT).
+    timezone: str = Field(max_length=64, default="Asia/Jakarta")
 
 
 class Dusun(SQLModel, table=True):
@@ -68,6 +70,8 @@ class Round(SQLModel, table=True):
     quorum: str = Field(max_length=16, default="2/3")
     consent_threshold: str = Field(max_length=16, default="2/3")
     min_discussion_days: int = 0
+    # A vote stays open at least this long before it may be closed (0: no minimum).
+    min_voting_hours: int = 0
     supporter_threshold: int = 6
     created_at: datetime
 
