@@ -16,8 +16,8 @@ from types import SimpleNamespace
 
 import pytest
 from flask import template_rendered
-from sqlalchemy import func
-from sqlmodel import select
+from sqlalchemy import func, select as sa_select
+from sqlmodel import SQLModel, select
 
 from sqlmodel import Session
 
@@ -118,6 +118,19 @@ def counts(db) -> dict:
               for model in TABLES}
     db.commit()
     return result
+
+
+def db_state(db) -> dict:
+    """Every row of every table, in key order: all that a request or command could change.
+
+    Reflected from the metadata, so a new feature's table is checked without being listed.
+    """
+    connection = db.connection()
+    state = {table.name: [tuple(row) for row in connection.execute(
+        sa_select(table).order_by(*table.primary_key.columns))]
+        for table in SQLModel.metadata.sorted_tables}
+    db.commit()
+    return state
 
 
 def snapshot(db) -> tuple:

@@ -33,12 +33,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from argon2 import PasswordHasher
 from jinja2 import BytecodeCache
-from sqlalchemy import select as sa_select
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from app import create_app
 from helpers import (ACTION_ROUND, HX, LOCALITY_ROUND, PLANNING_ROUND, PROGRAM, VALID_PROGRAM,
-                     login_as, residents, send, state_of, utcnow)
+                     db_state, login_as, residents, send, state_of, utcnow)
 from helpers import outsider, people  # noqa: F401  (fixtures)
 from workflow import accounts, assessment, commands, organizing
 from workflow.db import ENGINE_KEY
@@ -364,14 +363,8 @@ def outcome(response, url: str) -> str:
 
 
 def everything(db) -> dict:
-    """Every row of every table, in key order: all a request could change (a superset of
-    helpers.snapshot: accounts, sessions, findings, supporters, each vote's choice...)."""
-    connection = db.connection()
-    state = {table.name: [tuple(r) for r in connection.execute(
-        sa_select(table).order_by(*table.primary_key.columns))]
-        for table in SQLModel.metadata.sorted_tables}
-    db.commit()
-    return state
+    """Every row of every table: all a request could change (see helpers.db_state)."""
+    return db_state(db)
 
 
 # A cheap argon2 for the passwords these tests set (the real one takes ~0.4 s a hash here);
