@@ -2,7 +2,37 @@
 import os
 from datetime import timedelta
 
+import click
 from flask import Flask
+from gunicorn.errors import AppImportError
+
+MISSING_SECRET_KEY = (
+    "SECRET_KEY must be set in production: export SECRET_KEY=<a long random value> "
+    "(make one with: python -c 'import secrets; print(secrets.token_hex(32))')")
+
+
+class ConfigurationError(click.ClickException, AppImportError, RuntimeError):
+    """The environment cannot run the service; the message says what to set.
+
+    Each way of starting the app reports it as its one line instead of a traceback:
+    the flask command prints a ClickException as "Error: <message>" and exits 1;
+    a gunicorn worker prints an AppImportError's message without logging its traceback,
+    and the master stops with "App failed to load" (exit 4); `gunicorn --preload`
+    prints a RuntimeError as "Error: <message>" and exits 1.
+    """
+
+
+def check_environment(environ=None) -> None:
+    """What create_app would refuse, judged from the environment alone.
+
+    gunicorn.conf.py calls it in gunicorn's master before any worker is forked:
+    otherwise each worker fails on its own, prints the line once per worker, and
+    gunicorn's shutdown can trip over the second failure with a traceback of its own.
+    """
+    environ = os.environ if environ is None else environ
+    if environ.get("MUSYAWARAH_ENV", "development") == "production" and not environ.get(
+            "SECRET_KEY"):
+        raise ConfigurationError(MISSING_SECRET_KEY)
 
 
 def create_app(test_config=None):
@@ -33,7 +63,7 @@ def create_app(test_config=None):
     production = app.config["MUSYAWARAH_ENV"] == "production"
     if not app.config["SECRET_KEY"]:
         if production:
-            raise RuntimeError("SECRET_KEY must be set in production")
+            raise ConfigurationError(MISSING_SECRET_KEY)
         app.config["SECRET_KEY"] = "development-only-secret"
     if production and not (test_config or {}).get("SESSION_COOKIE_SECURE") is False:
         # Flask presets this key to False, so setdefault would never take effect.
