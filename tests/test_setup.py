@@ -96,8 +96,11 @@ def test_the_message_says_what_to_do():
 
 def dry_run(*target) -> list:
     """The commands `make` would run from scratch (-B: as if nothing were installed)."""
+    # Not the flags of a `make test` that may be running this very test.
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     result = subprocess.run(["make", "--no-print-directory", "-n", "-B", *target], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60, check=True)
+                            env=env, capture_output=True, text=True, timeout=60, check=True)
     return result.stdout.splitlines()
 
 
@@ -199,8 +202,9 @@ def test_the_contract_lists_exactly_the_routes_of_today():
               for methods, path in re.findall(r"^\| ([A-Z, ]+) \| `([^`]+)` \|",
                                               contract_section("Routes today"), re.M)
               for method in methods.split(", ")}
-    assert sorted(served - listed) == [], "routes missing from docs/contract.md"
-    assert sorted(listed - served) == [], "docs/contract.md lists routes that do not exist"
+    missing, gone = sorted(served - listed), sorted(listed - served)
+    assert missing == [], f"add these routes to docs/contract.md, Routes today: {missing}"
+    assert gone == [], f"docs/contract.md lists routes the app does not serve: {gone}"
 
 
 def test_the_contract_names_every_command_and_demo_account():
@@ -218,6 +222,10 @@ def test_every_hook_the_contract_promises_today_is_in_the_templates():
     templates = ""
     for folder, _, files in os.walk(os.path.join(ROOT, "templates")):
         templates += "".join(read(folder, name) for name in files if name.endswith(".html"))
-    hooks = set(re.findall(r"`(data-[a-z-]+)", contract_section("Hooks and fields today")))
+    today = contract_section("Hooks and fields today")
+    hooks = set(re.findall(r"`(data-[a-z-]+)", today))
     assert len(hooks) > 10
     assert sorted(hook for hook in hooks if hook not in templates) == []
+    actions = set(re.findall(r'data-action="([a-z-]+)"', today))
+    assert len(actions) > 5
+    assert sorted(a for a in actions if f'data-action="{a}"' not in templates) == []
