@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from . import audit, machine, step_inputs, voting
 from .db import begin_write, lock_key
 from .accounts import role_in
-from .models import Ballot, Comment, Event, Program, ProgramAuthor, Round, Vote
+from .models import Ballot, Comment, Event, Program, ProgramAuthor, Round, User, Vote
 from .processes import AUTHOR, FACILITATOR, OFFICIAL, RESIDENT, TEMPLATES
 from .program_form import clean_program
 from .queries import ballot_tally, context_for, objections, open_ballot
@@ -232,6 +232,11 @@ def record_room_vote(session: Session, actor, program_id: int, voter_id: int, ch
     if role_in(session, voter_id, rnd.community_id) != RESIDENT:
         raise Refusal("invalid", Reason(N_("Choose a resident from the community roll.")),
                       {"voter": Reason(N_("Choose a resident from the community roll."))})
+    if session.get(User, voter_id).anonymised_at is not None:
+        # A person who deleted their account is no longer on the roll and has no say.
+        left = Reason(N_("This person has left and deleted their account: no vote can be "
+                         "recorded for them. Choose a resident from the community roll."))
+        raise Refusal("invalid", left, {"voter": left})
     problem = voting.check_choice(ballot.kind, choice, clean(reason))
     if problem:
         raise Refusal("invalid", problem, {"choice": problem})

@@ -47,6 +47,10 @@ def change_password(session: Session, actor: User, current: str, new: str, repea
     problem = sessions.password_problem(new or "", user.username)
     if problem:
         errors["new"] = problem
+    elif user.must_change_password and new == current and "current" not in errors:
+        # The administrator knows the temporary password: keeping it keeps their key.
+        errors["new"] = Reason(N_("Choose a password different from the temporary one the "
+                                  "administrator gave you."))
     elif new != repeat:
         errors["repeat"] = Reason(N_("The two new passwords are not the same."))
     if errors:
@@ -59,8 +63,10 @@ def _admin_of(session: Session, actor: User, user_id: int) -> User:
     """The member ``user_id`` of a community the actor administers, or Refusal."""
     administered = select(Membership.community_id).where(
         Membership.user_id == actor.id, Membership.role == ADMIN)
+    # A forgotten (anonymised) person has no account left to manage.
     member = session.exec(select(User).join(Membership, Membership.user_id == User.id).where(
-        User.id == user_id, Membership.community_id.in_(administered))).first()
+        User.id == user_id, Membership.community_id.in_(administered),
+        User.anonymised_at.is_(None))).first()
     if member is None:
         if not session.exec(administered).first():
             raise Refusal("forbidden", Reason(N_("Only an administrator can do this.")))
@@ -79,6 +85,10 @@ def reset_password(session: Session, actor: User, user_id: int, temporary: str,
     member.password_hash, member.must_change_password = hash_password(temporary), True
     session.add(member)
     sessions.end_all_sessions(session, member.id, now)
+    # The reset answers "ask the administrator to reset your password": it lifts the
+    # account's lock. The lock on an address is left alone: it stops one device guessing
+    # across many accounts, and one account's reset says nothing about that device.
+    sessions.reopen_account(session, member.username, now)
     return member
 
 
@@ -115,7 +125,7 @@ def anonymise(session: Session, actor: User, password: str, now: datetime) -> No
         error = Reason(N_("The password is not right."))
         raise Refusal("invalid", error, {"password": error})
     user.username = f"deleted-{user.id}"
-    user.display_name = f"(deleted #{user.id})"
+    user.display_name = ""  # pages name a person who left in their own language
     user.password_hash = "!"  # matches no password
     user.anonymised_at = now
     session.add(user)

@@ -3,7 +3,7 @@ import json
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from . import voting
@@ -27,20 +27,33 @@ def ballots_summary(session: Session, program_id: int) -> tuple[int, bool]:
     return len(rows), any(k == voting.CONSENT and p is False for k, p in rows)
 
 
-def eligible_voters(session: Session, community_id: int) -> int:
-    return session.exec(select(func.count()).select_from(Membership).where(
-        Membership.community_id == community_id, Membership.role == RESIDENT)).one()
+def eligible_voters(session: Session, community_id: int, ballot_id: int | None = None) -> int:
+    """The quorum's base: the community's residents, not counting those who left.
+
+    A person who left (anonymised) after voting on ``ballot_id`` is still counted there:
+    their vote stands, and the base must hold every vote it counts.
+    """
+    present = User.anonymised_at.is_(None)
+    if ballot_id is not None:
+        present = or_(present, User.id.in_(select(Vote.user_id).where(
+            Vote.ballot_id == ballot_id)))
+    return session.exec(select(func.count()).select_from(Membership).join(
+        User, User.id == Membership.user_id).where(
+        Membership.community_id == community_id, Membership.role == RESIDENT, present)).one()
 
 
 def ballot_tally(session: Session, ballot: Ballot, rnd: Round) -> voting.Tally:
     choices = session.exec(select(Vote.choice).where(Vote.ballot_id == ballot.id)).all()
-    return voting.tally(ballot.kind, choices, eligible_voters(session, rnd.community_id),
+    return voting.tally(ballot.kind, choices,
+                        eligible_voters(session, rnd.community_id, ballot.id),
                         rnd.quorum, rnd.consent_threshold)
 
 
 def supporters_count(session: Session, program_id: int) -> int:
-    return session.exec(select(func.count()).select_from(Supporter).where(
-        Supporter.program_id == program_id)).one()
+    """Supporters still with us: a person who left supports nothing any more."""
+    return session.exec(select(func.count()).select_from(Supporter).join(
+        User, User.id == Supporter.user_id).where(
+        Supporter.program_id == program_id, User.anonymised_at.is_(None))).one()
 
 
 def sourced_findings(session: Session, program_id: int) -> int:
@@ -176,8 +189,8 @@ def resident_roll(session: Session, community_id: int, ballot: Ballot | None) ->
         votes = {v.user_id: v for v in session.exec(select(Vote).where(
             Vote.ballot_id == ballot.id))}
     residents = session.exec(select(User).join(Membership, Membership.user_id == User.id).where(
-        Membership.community_id == community_id, Membership.role == RESIDENT)
-        .order_by(User.display_name)).all()
+        Membership.community_id == community_id, Membership.role == RESIDENT,
+        User.anonymised_at.is_(None)).order_by(User.display_name)).all()
     return [(user, votes.get(user.id)) for user in residents]
 
 

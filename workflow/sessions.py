@@ -3,7 +3,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from .models import LoginAttempt, LoginSession, User
@@ -56,7 +56,13 @@ def login_blocked(session: Session, username: str, address: str,
     since = now - WINDOW
     failures = select(func.count()).select_from(LoginAttempt).where(
         LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)
-    if session.exec(failures.where(LoginAttempt.username == username)).one() \
+    # The account's count starts again once the account was opened: by its owner logging in,
+    # or by an administrator's reset (see reopen_account). Without that, the person told
+    # "ask the administrator to reset your password" would still be refused after the reset.
+    opened = select(func.max(LoginAttempt.at)).where(
+        LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)).scalar_subquery()
+    if session.exec(failures.where(LoginAttempt.username == username,
+                                   or_(opened.is_(None), LoginAttempt.at > opened))).one() \
             >= MAX_FAILURES_PER_ACCOUNT:
         return Reason(N_("Too many wrong tries for this name. Please wait %(minutes)s minutes, "
                          "or ask the village administrator to reset your password."), {"minutes": 15})
@@ -71,6 +77,15 @@ def record_attempt(session: Session, username: str, address: str, now: datetime,
                    succeeded: bool) -> None:
     session.add(LoginAttempt(username=username[:64], address=address[:64], at=now,
                              succeeded=succeeded))
+
+
+def reopen_account(session: Session, username: str, now: datetime) -> None:
+    """An administrator has reset the password: the account's wrong tries stop counting.
+
+    Recorded as an opening of the account (a succeeded row without an address), so the
+    per-address count, which only counts failures, is left as it was.
+    """
+    session.add(LoginAttempt(username=username[:64], address="", at=now, succeeded=True))
 
 
 def password_problem(password: str, username: str) -> Reason | None:

@@ -94,9 +94,15 @@ def icon(name: str) -> Markup:
         asset("icons.svg"), name)
 
 
+def person(name: str | None) -> str:
+    """A stored person's name; one who left (anonymised, name blanked) is named in the
+    page's language, so old records still read as sentences."""
+    return name or gettext("a former resident")
+
+
 def template_helpers() -> dict:
     return {
-        "explain": explain, "icon": icon, "asset": asset, "csrf_token": generate_csrf, "current_locale": str(get_locale()),
+        "explain": explain, "icon": icon, "person": person, "asset": asset, "csrf_token": generate_csrf, "current_locale": str(get_locale()),
         "state_label": lambda s: gettext(STATE_LABELS.get(s, s)),
         "transition_label": lambda t: gettext(TRANSITION_LABELS.get(t, t)),
         "template_label": lambda t: gettext(TEMPLATE_LABELS.get(t, t)),
