@@ -216,4 +216,15 @@ def test_old_records_name_a_person_who_left_in_the_pages_language(client, folk, 
     assert re.search(r'<p class="meta"><strong>' + phrase + "</strong>", page)
     assert re.search(r"<li>" + phrase + ": ", page)  # the open ballot's choices
     history = client.get(f"/programs/{PROGRAM}/history").get_data(as_text=True)
-    assert f"<td>{phrase}</td>" in history and "Budi Santoso" not in history
+    assert re.search(r"<td[^>]*>" + phrase + "</td>", history) and "Budi Santoso" not in history
+
+
+def test_an_admin_cannot_reset_the_password_of_a_person_who_left(client, folk, db):
+    gone = folk["warga6"]
+    leave(db, gone)
+    token = login_as(client, folk["admin"])
+    assert f'id="user-{gone.id}"' not in client.get("/admin").get_data(as_text=True)
+    before = db_state(db)
+    response = send(client, f"/admin/users/{gone.id}/password", token, {"password": TEMPORARY})
+    assert response.status_code == 404
+    assert db_state(db) == before
