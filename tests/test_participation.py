@@ -3,19 +3,24 @@ social action (supporters, the delivered demand, the target's answer), withdrawa
 template, the history page, and the process diagram on the program and round pages."""
 import json
 import re
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 
 import helpers
-from sqlmodel import select
+from sqlmodel import select, update
 
 from helpers import (refusal_text, steps_on, LOCALITY_ROUND, PLANNING_ROUND, ACTION_ROUND, PROGRAM, VALID_PROGRAM,
                      arrange, events_of, is_fragment, login_as, residents, send, snapshot,
                      state_of, utcnow, votes_of)
 from helpers import outsider, people, rendered  # noqa: F401  (fixtures)
-from workflow import assessment, audit, commands, organizing
-from workflow.models import Ballot, Event, Finding, Supporter, User
+from babel.dates import format_date
+
+from helpers import db_state, freeze_web_clock
+from workflow import assessment, audit, commands, dates, organizing, queries
+from workflow.models import (Ballot, Community, Event, Finding, Program, Round, Supporter,
+                             User)
 from workflow.processes import STATE_LABELS
 from workflow.step_inputs import CHANNELS
 
@@ -285,6 +290,8 @@ def test_delete_finding(client, db, people, rendered, htmx):
 
 
 TOMORROW = "TOMORROW"
+# What every date field says to a year before 1900 (a cleared year field sends 0001).
+TOO_EARLY = "The date is too early: write a date from 1900 on, for example 2027-03-31."
 INVALID_FINDINGS = [
     # (problem, changes to a good finding, field, message)
     ("no indicator", {"indicator": ""}, "indicator", "Say what was measured or counted."),
@@ -306,6 +313,8 @@ INVALID_FINDINGS = [
      "Write the date as year-month-day, for example 2027-03-31."),
     ("future date", {"observed_on": TOMORROW}, "observed_on",
      "The date cannot be in the future."),
+    ("year 0001", {"observed_on": "0001-01-01"}, "observed_on", TOO_EARLY),
+    ("before 1900", {"observed_on": "1899-12-31"}, "observed_on", TOO_EARLY),
 ]
 
 
@@ -894,6 +903,8 @@ INVALID_DEMANDS = [
      "Write the date as year-month-day, for example 2027-03-31."),
     ("impossible date", {"delivered_on": "2025-13-01"}, "delivered_on",
      "Write the date as year-month-day, for example 2027-03-31."),
+    ("year 0001", {"delivered_on": "0001-01-01"}, "delivered_on", TOO_EARLY),
+    ("before 1900", {"delivered_on": "1899-12-31"}, "delivered_on", TOO_EARLY),
 ]
 
 
@@ -914,17 +925,41 @@ def test_invalid_deliver(client, db, people, rendered, problem, changes, field, 
     assert everything(db) == before
 
 
+# The clock stopped at three times of one UTC day: before midnight in every Indonesian zone
+# (00:30), after it in WIT only (15:30: 00:30 in Jayapura, 22:30 in Jakarta), after it
+# everywhere (23:30). A test of "today" must pass at each.
+CLOCK = ["00:30", "15:30", "23:30"]
+ZONES = ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]  # WIB, WITA, WIT
+
+
+def frozen(clock: str) -> datetime:
+    """Today's UTC date at the wall-clock time ``clock`` (UTC)."""
+    return datetime.combine(utcnow().date(), time.fromisoformat(clock), tzinfo=timezone.utc)
+
+
+def set_zone(db, program_id, zone) -> None:
+    """Move the program's community to ``zone`` (as an administrator would set it)."""
+    round_id = db.exec(select(Program.round_id).where(Program.id == program_id)).one()
+    community_id = db.exec(select(Round.community_id).where(Round.id == round_id)).one()
+    db.exec(update(Community).where(Community.id == community_id).values(timezone=zone))
+    db.commit()
+
+
+@pytest.mark.parametrize("clock", CLOCK)
 @pytest.mark.parametrize(("delivered_on", "expected"), [
     ("2025-11-03", "2025-11-03"), ("", "TODAY")], ids=["dated", "today"])
-def test_deliver(client, db, people, delivered_on, expected):
-    """The demand is delivered: action, with target, channel and date in the event."""
+def test_deliver(client, db, people, monkeypatch, clock, delivered_on, expected):
+    """The demand is delivered: action, with target, channel and date in the event; no date
+    given means today in the community (the demo village keeps Community's default zone)."""
+    now = frozen(clock)
+    freeze_web_clock(monkeypatch, now)
     program_id = action(db, people, "agreed")
     response = post_step(client, people, program_id, "deliver", expected_state="agreed",
                          target="  Dinas PUPR Kabupaten ", channel="petition",
                          delivered_on=delivered_on)
     assert response.status_code == 302
     assert state_of(db, program_id) == "action"
-    today = utcnow().date().isoformat()
+    today = dates.community_today(now, dates.DEFAULT_ZONE).isoformat()
     assert payloads(db, program_id)[-1] == {
         "target": "Dinas PUPR Kabupaten", "channel": "petition",
         "delivered_on": today if expected == "TODAY" else expected}
@@ -933,6 +968,89 @@ def test_deliver(client, db, people, delivered_on, expected):
     page = page_of(client, program_id)
     assert "<dd data-demand-target>Dinas PUPR Kabupaten</dd>" in page
     assert "Petition" in page
+
+
+@pytest.mark.parametrize("clock", CLOCK)
+@pytest.mark.parametrize("zone", ZONES)
+def test_delivered_today_is_the_communitys_date(client, db, people, monkeypatch, clock, zone):
+    """"Today" is the date on the community's own calendar: in Papua it is tomorrow already
+    while Java is still in the evening."""
+    now = frozen(clock)
+    freeze_web_clock(monkeypatch, now)
+    program_id = action(db, people, "agreed")
+    set_zone(db, program_id, zone)
+    assert post_step(client, people, program_id, "deliver", expected_state="agreed",
+                     **{**DEMAND, "delivered_on": ""}).status_code == 302
+    assert payloads(db, program_id)[-1]["delivered_on"] == (
+        dates.community_today(now, zone).isoformat())
+
+
+@pytest.mark.parametrize("clock", CLOCK)
+def test_delivery_date_not_after_the_latest_date_in_indonesia(client, db, people, monkeypatch,
+                                                               clock):
+    """A demand delivered "tomorrow" even in Papua is refused, nothing written; the latest
+    date anywhere in Indonesia is accepted, also in a village in WIB."""
+    now = frozen(clock)
+    freeze_web_clock(monkeypatch, now)
+    latest = dates.latest_date_in_indonesia(now)
+    program_id = action(db, people, "agreed")
+    token = login_as(client, people["pendamping"])
+    url = f"/programs/{program_id}/transitions/deliver"
+    before = db_state(db)
+    response = send(client, url, token, {**DEMAND, "expected_state": "agreed",
+                                         "delivered_on": (latest + timedelta(days=1)).isoformat()})
+    assert response.status_code == 422
+    assert field_error(response, "deliver-delivered_on-error") == (
+        "The date cannot be in the future.")
+    assert db_state(db) == before
+    assert send(client, url, token, {**DEMAND, "expected_state": "agreed",
+                                     "delivered_on": latest.isoformat()}).status_code == 302
+    assert payloads(db, program_id)[-1]["delivered_on"] == latest.isoformat()
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("en", "Nov 3, 2025"), ("id", "3 Nov 2025")])
+def test_delivery_date_is_shown_in_the_readers_language(client, db, people, lang, shown):
+    """The demand's date is written the way the page's language writes dates, not raw."""
+    program_id = action(db, people, "action")
+    login_as(client, people["warga4"], lang=lang)
+    page = page_of(client, program_id)
+    assert f'<time datetime="2025-11-03">{shown}</time>' in page
+    assert ">2025-11-03<" not in page
+
+
+def shown_moment(moment, zone, lang) -> str:
+    """How a page shows ``moment``: the <time> element, on the clocks of ``zone``."""
+    local = dates.local_time(moment, zone).replace(microsecond=0)
+    # CLDR's English puts a narrow no-break space before AM/PM.
+    clock = (f"{local:%H.%M}" if lang == "id"
+             else local.strftime("%I:%M").lstrip("0") + "\u202f" + local.strftime("%p"))
+    text = (f"{format_date(local, 'medium', locale='id')} {clock}" if lang == "id"
+            else f"{format_date(local, 'medium', locale='en')}, {clock}")
+    return f'<time datetime="{local.isoformat()}">{text}</time>'
+
+
+@pytest.mark.parametrize("clock", CLOCK)
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_moments_are_shown_on_the_communitys_clock(client, db, people, monkeypatch, clock,
+                                                   lang):
+    """A step and a comment taken at ``now`` show the community's local date and time (WIT
+    here), with the same moment in whole seconds and its offset in the datetime attribute."""
+    now = frozen(clock).replace(second=12, microsecond=345678)
+    freeze_web_clock(monkeypatch, now)
+    program_id = action(db, people, "agreed")
+    set_zone(db, program_id, "Asia/Jayapura")
+    assert post_step(client, people, program_id, "deliver", expected_state="agreed",
+                     **DEMAND).status_code == 302
+    token = login_as(client, people["warga4"], lang=lang)
+    assert send(client, f"/programs/{program_id}/comments", token,
+                {"stance": "support", "body": "Kami ikut."}).status_code == 302
+    expected = shown_moment(now, "Asia/Jayapura", lang)
+    wit = now.astimezone(timezone(timedelta(hours=9)))
+    assert expected.startswith(f'<time datetime="{wit:%Y-%m-%dT%H:%M}:12+09:00">')
+    page = page_of(client, program_id)
+    assert page.count(expected) == 2, re.findall(r"<time [^>]*>[^<]*</time>", page)
+    history = client.get(f"/programs/{program_id}/history").get_data(as_text=True)
+    assert expected in history
 
 
 @pytest.mark.parametrize("username", ["warga5", AUTHOR, "kades", "admin"])
@@ -1065,6 +1183,85 @@ def test_action_flow_through_http(client, db, people):
     history = client.get(f"/programs/{program_id}/history").get_data(as_text=True)
     assert "Delivered to: Dinas PUPR Kabupaten" in history
     assert "The answer: Partly granted (Setengah ruas jalan diperbaiki.)" in history
+
+
+def demand_box(page: str) -> str:
+    """The demand box (the "outcome" card) of a program page."""
+    match = re.search(r'<section id="outcome" class="card">.*?</section>', page, re.S)
+    assert match, "no demand box on the page"
+    return match.group(0)
+
+
+def current_demand(page: str) -> str:
+    """The facts of the current demand: the first <dl> of the demand box."""
+    return re.search(r'<dl class="facts">.*?</dl>', demand_box(page), re.S).group(0)
+
+
+def test_a_new_demand_shows_its_own_answer(client, db, people):
+    """Refused by the camat, the residents vote again and go to the district office: the box
+    shows the district office with no answer yet, and the camat's refusal as an earlier round;
+    the district office's answer, once recorded, stays with it."""
+    program_id = action(db, people, "agreed")
+    assert post_step(client, people, program_id, "deliver", expected_state="agreed",
+                     target="Camat Sukamaju", channel="letter",
+                     delivered_on="2025-11-03").status_code == 302
+    assert post_step(client, people, program_id, "record_response", expected_state="action",
+                     outcome="refused", note="Bukan wewenang kecamatan.").status_code == 302
+    assert post_step(client, people, program_id, "open_voting",
+                     expected_state="organizing").status_code == 302
+    for i in range(1, 10):
+        token = login_as(client, people[f"warga{i}"])
+        assert send(client, f"/programs/{program_id}/votes", token,
+                    {"choice": "yes"}).status_code == 302
+    assert post_step(client, people, program_id, "close_voting",
+                     expected_state="voting").status_code == 302
+    assert post_step(client, people, program_id, "deliver", expected_state="agreed",
+                     target="Dinas Perhubungan Kabupaten", channel="audiensi",
+                     delivered_on="2025-12-01").status_code == 302
+
+    login_as(client, people["warga4"])
+    page = page_of(client, program_id)
+    current = current_demand(page)
+    assert re.findall(r"<dd data-demand-target>([^<]*)</dd>", page) == [
+        "Dinas Perhubungan Kabupaten"]
+    assert "data-response" not in page  # no answer has come to this demand yet
+    assert "No answer yet." in current
+    assert "Camat" not in current and "Bukan wewenang" not in current
+    assert "Refused" not in current
+    earlier = re.findall(r'<li data-earlier-demand="(\d+)">(.*?)</li>', demand_box(page), re.S)
+    assert [number for number, _ in earlier] == ["1"]
+    text = earlier[0][1]
+    assert "<strong>Camat Sukamaju</strong>" in text and "Letter" in text
+    assert '<time datetime="2025-11-03">Nov 3, 2025</time>' in text
+    assert 'data-earlier-response="refused"' in text
+    assert "Refused: Bukan wewenang kecamatan." in text
+
+    assert post_step(client, people, program_id, "record_response", expected_state="action",
+                     outcome="granted", note="Diperbaiki tahun 2026.").status_code == 302
+    login_as(client, people["warga4"])
+    page = page_of(client, program_id)
+    assert re.findall(r'data-response="(\w+)"', page) == ["granted"]
+    assert "Granted: Diperbaiki tahun 2026." in current_demand(page)
+    assert "Dinas Perhubungan Kabupaten" in current_demand(page)
+    earlier = re.findall(r'<li data-earlier-demand="(\d+)">(.*?)</li>', demand_box(page), re.S)
+    assert len(earlier) == 1 and 'data-earlier-response="refused"' in earlier[0][1]
+
+
+def test_demand_rounds_pair_each_delivery_with_its_answer():
+    """Pure: an answer belongs to the delivery before it; a delivery may still await one."""
+    def row(transition, **payload):
+        return SimpleNamespace(transition=transition, payload=json.dumps(payload)), "pendamping"
+
+    history = [row("close_voting", tally={}),
+               row("deliver", target="Camat", channel="letter", delivered_on="2025-11-03"),
+               row("record_response", outcome="refused", note="Tidak."),
+               row("open_voting"),
+               row("deliver", target="Dinas", channel="media")]
+    rounds = queries.demand_rounds(history)
+    assert [(r.target, r.channel, r.delivered_on, r.response) for r in rounds] == [
+        ("Camat", "letter", date(2025, 11, 3), {"outcome": "refused", "note": "Tidak."}),
+        ("Dinas", "media", None, None)]
+    assert queries.demand_rounds(history[:1]) == []
 
 
 # --- withdrawal ---------------------------------------------------------------------------------

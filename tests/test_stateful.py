@@ -45,7 +45,7 @@ from sqlalchemy import create_engine, event as sqlalchemy_event, func, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
-from workflow import assessment, audit, commands, machine, organizing, step_inputs, voting
+from workflow import assessment, audit, commands, dates, machine, organizing, step_inputs, voting
 from workflow import guards as g
 from workflow.db import make_engine, normalise_url
 from workflow.guards import Context
@@ -672,7 +672,8 @@ class ProgramMachine(RuleBasedStateMachine):
         form = self.dated(form)
         roles = self.roles_of(actor)
         try:
-            values = assessment.clean_finding(form, step_inputs.local_today(self.now))
+            values = assessment.clean_finding(
+                form, dates.latest_allowed(self.now, dates.DEFAULT_ZONE))
             invalid = False
         except Refusal:
             values, invalid = None, True

@@ -4,10 +4,11 @@ from datetime import datetime
 from sqlmodel import Session
 
 from .commands import command, program_in_stage
-from .models import Finding
+from .dates import latest_allowed, parse_date
+from .models import Finding, Round
 from .processes import FACILITATOR
+from .queries import community_zone
 from .reasons import N_, Reason, Refusal
-from .step_inputs import local_today, parse_date
 from .text import clean
 
 LIMITS = {"indicator": 200, "value": 64, "unit": 64, "source": 300}
@@ -15,10 +16,10 @@ LIMITS = {"indicator": 200, "value": 64, "unit": 64, "source": 300}
 ASSESSING = "assessment"
 
 
-def clean_finding(form, today) -> dict:
+def clean_finding(form, latest) -> dict:
     """Checked fields of a finding, or Refusal('invalid') naming each bad field.
 
-    ``today`` is the latest local date (step_inputs.local_today)."""
+    ``latest`` is the last date a fact may carry (dates.latest_allowed)."""
     errors, values = {}, {field: clean(form.get(field)) for field in LIMITS}
     for field, limit in LIMITS.items():
         if len(values[field]) > limit:
@@ -30,7 +31,7 @@ def clean_finding(form, today) -> dict:
         if not values[field]:
             errors[field] = Reason(message)
     values["observed_on"] = parse_date(form.get("observed_on"), errors, "observed_on", None,
-                                       latest=today)
+                                       latest=latest)
     if errors:
         raise Refusal("invalid", Reason(N_("Please correct the marked fields.")), errors)
     return values
@@ -42,6 +43,12 @@ def _assessing(session, actor, program_id):
         session, actor, program_id, FACILITATOR, ASSESSING,
         Reason(N_("Only the facilitator records findings.")),
         N_("Findings can be changed only while the program is %(state)s."))
+
+
+def _latest_date(session, program, now: datetime):
+    """The last date a fact may carry, on the calendar of the program's community."""
+    rnd = session.get(Round, program.round_id)  # already loaded with the program
+    return latest_allowed(now, community_zone(session, rnd.community_id))
 
 
 def _finding_of(session, program, finding_id: int) -> Finding:
@@ -56,7 +63,7 @@ def record_finding(session: Session, actor, program_id: int, form, now: datetime
     """Add one finding (indicator, value, unit, source, date) to the assessment."""
     program = _assessing(session, actor, program_id)
     finding = Finding(program_id=program.id, recorded_by=actor.id, created_at=now,
-                      **clean_finding(form, local_today(now)))
+                      **clean_finding(form, _latest_date(session, program, now)))
     session.add(finding)
     return finding
 
@@ -67,7 +74,7 @@ def update_finding(session: Session, actor, program_id: int, finding_id: int, fo
     """Correct a finding while the assessment is still open."""
     program = _assessing(session, actor, program_id)
     finding = _finding_of(session, program, finding_id)
-    for field, value in clean_finding(form, local_today(now)).items():
+    for field, value in clean_finding(form, _latest_date(session, program, now)).items():
         setattr(finding, field, value)
     session.add(finding)
     return finding

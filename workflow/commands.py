@@ -19,7 +19,7 @@ from .accounts import role_in
 from .models import Ballot, Comment, Event, Program, ProgramAuthor, Round, User, Vote
 from .processes import AUTHOR, FACILITATOR, OFFICIAL, RESIDENT, TEMPLATES
 from .program_form import clean_program
-from .queries import ballot_tally, context_for, objections, open_ballot
+from .queries import ballot_tally, community_zone, context_for, objections, open_ballot
 from .reasons import N_, Reason, Refusal
 from .text import clean
 
@@ -166,7 +166,9 @@ def fire_transition(session: Session, actor, program_id: int, name: str, now: da
     open_ballot(session, program.id, lock=True)
     ctx = context_for(session, program, rnd, roles, now, clean(reason))
     machine.permitted(template, program.state, name, ctx)
-    inputs = step_inputs.clean_inputs(name, form, now)
+    # "Today" (the default delivery date) is the community's date, not the server's.
+    inputs = step_inputs.clean_inputs(name, form, now,
+                                      community_zone(session, rnd.community_id))
     ctx = replace(ctx, outcome=inputs.get("outcome", ""))
     transition = machine.fire(template, program.state, name, ctx)
     source = program.state

@@ -1,12 +1,13 @@
 """The read side: boards, program pages, tallies, each in a fixed number of queries."""
 import json
 from collections import defaultdict
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from . import voting
+from . import dates, voting
 from .guards import Context
 from .models import (Ballot, Comment, Community, Dusun, Event, Finding, Membership, Program,
                      ProgramAuthor, Round, Supporter, User, Vote)
@@ -77,6 +78,40 @@ def latest_payload(history_rows: list, transition: str) -> dict | None:
         if event.transition == transition:
             return json.loads(event.payload or "{}")
     return None
+
+
+@dataclass(frozen=True)
+class Demand:
+    """One delivered demand and the answer its target gave to it (None while awaited)."""
+    target: str
+    channel: str
+    delivered_on: date | None
+    response: dict | None = None  # the record_response payload: outcome, note
+
+
+def demand_rounds(history_rows: list) -> list:
+    """Each ``deliver`` paired with the ``record_response`` after it, oldest first.
+
+    A refused demand sends the residents back to organise; the next delivery is a new round
+    with its own target, and only an answer given before it belongs to the earlier one.
+    Pure: works on already loaded history rows.
+    """
+    rounds = []
+    for event, _name in history_rows:
+        payload = json.loads(event.payload or "{}")
+        if event.transition == "deliver":
+            rounds.append(Demand(payload.get("target", ""), payload.get("channel", ""),
+                                 dates.stored_date(payload.get("delivered_on"))))
+        elif event.transition == "record_response" and rounds and rounds[-1].response is None:
+            last = rounds[-1]
+            rounds[-1] = Demand(last.target, last.channel, last.delivered_on, payload)
+    return rounds
+
+
+def community_zone(session: Session, community_id: int) -> str:
+    """The community's time zone (an IANA name): it decides what "today" is there."""
+    return session.exec(select(Community.timezone).where(
+        Community.id == community_id)).first() or dates.DEFAULT_ZONE
 
 
 def context_for(session: Session, program: Program, rnd: Round, roles: frozenset,

@@ -1,6 +1,7 @@
 """What some steps must record besides a reason: a delivered demand, the target's answer."""
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
+from .dates import DEFAULT_ZONE, community_today, latest_allowed, parse_date
 from .reasons import N_, Reason, Refusal
 from .text import clean
 
@@ -14,30 +15,8 @@ OUTCOMES = {
 MAX_TARGET, MAX_NOTE = 200, 2000
 
 
-def local_today(now: datetime) -> date:
-    """The latest date it can be anywhere in Indonesia (WIT is UTC+9) at ``now``."""
-    return (now + timedelta(hours=9)).date()
-
-
-def parse_date(raw: str, errors: dict, field: str, default: date | None,
-               latest: date | None = None) -> date | None:
-    """A YYYY-MM-DD date (what a date input sends), or the default when blank."""
-    text = clean(raw)
-    if not text:
-        return default
-    try:
-        value = datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        errors[field] = Reason(N_("Write the date as year-month-day, for example 2027-03-31."))
-        return None
-    if latest is not None and value > latest:
-        errors[field] = Reason(N_("The date cannot be in the future."))
-        return None
-    return value
-
-
-def _deliver(form, today: date) -> tuple[dict, dict]:
-    """``today`` is the latest local date (see local_today)."""
+def _deliver(form, today: date, latest: date) -> tuple[dict, dict]:
+    """``today`` is the community's date (the default), ``latest`` the last one allowed."""
     errors = {}
     target, channel = clean(form.get("target")), clean(form.get("channel"))
     if not target:
@@ -46,12 +25,12 @@ def _deliver(form, today: date) -> tuple[dict, dict]:
         errors["target"] = Reason(N_("Too long: at most %(n)s letters."), {"n": MAX_TARGET})
     if channel not in CHANNELS:
         errors["channel"] = Reason(N_("Choose how the demand was delivered."))
-    delivered_on = parse_date(form.get("delivered_on"), errors, "delivered_on", today, today)
+    delivered_on = parse_date(form.get("delivered_on"), errors, "delivered_on", today, latest)
     return ({"target": target, "channel": channel,
              "delivered_on": delivered_on.isoformat() if delivered_on else None}, errors)
 
 
-def _record_response(form, today: date) -> tuple[dict, dict]:
+def _record_response(form, today: date, latest: date) -> tuple[dict, dict]:
     errors = {}
     outcome, note = clean(form.get("outcome")), clean(form.get("note"))
     if outcome not in OUTCOMES:
@@ -64,12 +43,15 @@ def _record_response(form, today: date) -> tuple[dict, dict]:
 CLEANERS = {"deliver": _deliver, "record_response": _record_response}
 
 
-def clean_inputs(name: str, form, now: datetime) -> dict:
-    """The checked inputs of step ``name`` (empty for most steps), or Refusal('invalid')."""
+def clean_inputs(name: str, form, now: datetime, zone_name: str = DEFAULT_ZONE) -> dict:
+    """The checked inputs of step ``name`` (empty for most steps), or Refusal('invalid').
+
+    ``zone_name`` is the community's time zone: it decides what "today" is."""
     cleaner = CLEANERS.get(name)
     if cleaner is None:
         return {}
-    values, errors = cleaner(form or {}, local_today(now))
+    values, errors = cleaner(form or {}, community_today(now, zone_name),
+                             latest_allowed(now, zone_name))
     if errors:
         raise Refusal("invalid", Reason(N_("Please correct the marked fields.")), errors)
     return {key: value for key, value in values.items() if value}

@@ -3,14 +3,17 @@ import functools
 import hashlib
 import json
 import os
+from datetime import datetime
 
 from flask import current_app, g, redirect, request, session, url_for
+from jinja2 import pass_context
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
-from flask_babel import format_decimal, get_locale, gettext
+from flask_babel import format_date, format_decimal, format_time, get_locale, gettext
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlmodel import select
 
+from .. import dates
 from ..db import get_session
 from ..sessions import user_for_token
 from ..processes import (EVENT_LABELS, ROLE_LABELS, STATE_LABELS, TEMPLATE_LABELS,
@@ -100,6 +103,42 @@ def person(name: str | None) -> str:
     return name or gettext("a former resident")
 
 
+def _page_zone(context) -> str:
+    """The time zone of the community the page belongs to (the default one elsewhere)."""
+    return getattr(context.get("community"), "timezone", None) or dates.DEFAULT_ZONE
+
+
+@pass_context
+def show_date(context, value) -> Markup:
+    """A date as the reader writes it ("1 Des 2026"), in a <time> with its ISO date.
+
+    A moment (datetime) is shown as its date on the community's calendar."""
+    if value is None or value == "":
+        return Markup("")
+    if isinstance(value, datetime):
+        value = dates.local_time(value, _page_zone(context)).date()
+    else:
+        value = dates.stored_date(value)
+        if value is None:
+            return Markup("")
+    return Markup('<time datetime="%s">%s</time>') % (value.isoformat(),
+                                                       format_date(value, "medium"))
+
+
+@pass_context
+def show_datetime(context, value) -> Markup:
+    """A moment on the community's clocks ("1 Des 2026 17.00"), in a <time> whose
+    attribute is the same moment in whole seconds with its offset (valid HTML)."""
+    if value is None:
+        return Markup("")
+    moment = dates.local_time(value, _page_zone(context)).replace(microsecond=0)
+    # The locale's own way to join a date and a time; minutes are enough to read.
+    text = (get_locale().datetime_formats["medium"].replace("'", "")
+            .replace("{1}", format_date(moment, "medium", rebase=False))
+            .replace("{0}", format_time(moment, "short", rebase=False)))
+    return Markup('<time datetime="%s">%s</time>') % (moment.isoformat(), text)
+
+
 def template_helpers() -> dict:
     return {
         "explain": explain, "icon": icon, "person": person, "asset": asset, "csrf_token": generate_csrf, "current_locale": str(get_locale()),
@@ -111,6 +150,8 @@ def template_helpers() -> dict:
         "sector_label": lambda s: gettext(SECTORS[s]) if s in SECTORS else "",
         "funding_label": lambda s: gettext(FUNDING_SOURCES[s]) if s in FUNDING_SOURCES else "",
         "htmx_config": json.dumps(HTMX_CONFIG), "htmx_version": htmx_version,
+        # The one rule for every date and moment a page shows (see show_date).
+        "show_date": show_date, "show_datetime": show_datetime,
         "rupiah": lambda n: "Rp " + format_decimal(n, format="#,##0") if n is not None else "",
     }
 

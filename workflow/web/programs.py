@@ -55,8 +55,8 @@ def page_context(program_id: int) -> dict:
         "supporters": ctx.supporters, "supporter_threshold": rnd.supporter_threshold,
         "is_supporter": rnd.template == "action" and queries.is_supporter(
             session, program.id, g.user.id),
-        "demand": queries.latest_payload(history, "deliver"),
-        "response": queries.latest_payload(history, "record_response"),
+        # The current demand with its own answer; refused ones before it as earlier rounds.
+        **_demands(queries.demand_rounds(history)),
         "channels": CHANNELS, "outcomes": OUTCOMES,
         "comments": comments, "comment_count": comment_count,
         "authors": queries.authors(session, program.id),
@@ -64,6 +64,12 @@ def page_context(program_id: int) -> dict:
         "refresh_seconds": current_app.config["TALLY_REFRESH_SECONDS"],
         "errors": {}, "form": {},
     }
+
+
+def _demands(rounds: list) -> dict:
+    current = rounds[-1] if rounds else None
+    return {"demand": current, "response": current.response if current else None,
+            "earlier_demands": rounds[:-1]}
 
 
 @bp.get("/<id:program_id>")
