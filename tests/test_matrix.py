@@ -136,7 +136,7 @@ TRANSITIONS = {
 
 EXPECTED = {
     "auth.login": {"GET": EVERYONE, "POST": EVERYONE},   # POST: the actor's own name and password
-    "auth.logout": {"POST": EVERYONE},
+    "auth.logout": {"GET": EVERYONE, "POST": EVERYONE},   # GET: a page with the form
     "auth.language": {"POST": EVERYONE},
     "account.overview": {"GET": LOGGED_IN},
     "account.password": {"GET": LOGGED_IN, "POST": LOGGED_IN},

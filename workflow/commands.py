@@ -266,7 +266,7 @@ def add_comment(session: Session, actor, program_id: int, stance: str, body: str
                                 {"n": MAX_COMMENT})
     if stance not in COMMENT_STANCES:
         errors["stance"] = Reason(N_("Choose whether you support, have a concern or a question."))
-    if program.state in TEMPLATES[rnd.template].final:
+    if TEMPLATES[rnd.template].closed_for_comments(program.state):
         raise Refusal("conflict", Reason(N_("This program is closed for comments.")))
     if errors:
         raise Refusal("invalid", next(iter(errors.values())), errors)

@@ -39,6 +39,11 @@ class Template:
     def from_state(self, state: str) -> list:
         return [t for t in self.transitions if t.source == state]
 
+    def closed_for_comments(self, state: str) -> bool:
+        """A program at an end of its process takes no more comments (the one rule: the
+        command refuses them, the page offers no form)."""
+        return state in self.final
+
 
 def first_refusal(transition: Transition, ctx: Context) -> Reason | None:
     """The first guard of ``transition`` that fails for ``ctx``, or None."""

@@ -22,7 +22,7 @@ from .. import glossary
 from ..program_form import FUNDING_SOURCES, SECTORS
 from .assets import htmx_version
 from .extensions import babel, csrf, htmx
-from .render import explain, render
+from .render import explain, refusal_page
 
 HTMX_CONFIG = {
     # Style the loading indicator from app.css, so the CSP needs no inline styles.
@@ -156,20 +156,33 @@ def template_helpers() -> dict:
     }
 
 
+# Every error page is the refusal page in the reader's language; for htmx it lands in the
+# page's message region (see render.refusal_page), never in place of what was on the page.
 def csrf_refused(error):
-    return render("refused.html", "partial/refused.html", 400, message=gettext(
+    return refusal_page(gettext(
         "This form has expired or was not sent from this site. Please go back, "
-        "reload the page and try again."))
+        "reload the page and try again."), 400)
 
 
 def not_found(_error):
-    return render("refused.html", "partial/refused.html", 404,
-                  message=gettext("That page does not exist."))
+    return refusal_page(gettext("That page does not exist."), 404)
 
 
 def forbidden(_error):
-    return render("refused.html", "partial/refused.html", 403,
-                  message=gettext("Your role in this community does not allow this."))
+    return refusal_page(gettext("Your role in this community does not allow this."), 403)
+
+
+def method_not_allowed(error):
+    """A link followed to an address that only takes a form (or the other way round)."""
+    return refusal_page(gettext("This page cannot be opened like this. Please use the "
+                                "buttons and links on the pages."), 405,
+                        {"Allow": ", ".join(sorted(error.valid_methods or ()))})
+
+
+def server_error(_error):
+    # A command that failed kept nothing of what it wrote (see commands.command).
+    return refusal_page(gettext("Something went wrong on our side, and nothing was saved. "
+                                "Please try again in a moment."), 500)
 
 
 class IdConverter(IntegerConverter):
@@ -196,5 +209,7 @@ def init_app(app) -> None:
     app.register_error_handler(CSRFError, csrf_refused)
     app.register_error_handler(404, not_found)
     app.register_error_handler(403, forbidden)
+    app.register_error_handler(405, method_not_allowed)
+    app.register_error_handler(500, server_error)
     for module in (auth, account, pages, programs, participation, api, assets):
         app.register_blueprint(module.bp)

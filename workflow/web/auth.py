@@ -63,9 +63,17 @@ def login():
     return body, status, headers
 
 
-@bp.post("/logout")
+@bp.route("/logout", methods=("GET", "POST"))
 def logout():
-    """End the session (on the server too), keeping only the chosen language."""
+    """End the session (on the server too), keeping only the chosen language.
+
+    A GET (an old bookmark, a typed address) only asks: logging out changes state, so it
+    is done by the form the page shows, with its CSRF token.
+    """
+    if request.method == "GET":
+        if g.user is None:
+            return redirect(url_for("auth.login"))
+        return render("logout.html")
     lang = session.get("lang")
     people.log_out(get_session(), session.get("sid"), now())
     session.clear()

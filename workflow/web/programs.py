@@ -59,6 +59,7 @@ def page_context(program_id: int) -> dict:
         **_demands(queries.demand_rounds(history)),
         "channels": CHANNELS, "outcomes": OUTCOMES,
         "comments": comments, "comment_count": comment_count,
+        "comments_closed": template.closed_for_comments(program.state),
         "authors": queries.authors(session, program.id),
         "dusun_name": queries.dusun_name(session, program.dusun_id),
         "refresh_seconds": current_app.config["TALLY_REFRESH_SECONDS"],

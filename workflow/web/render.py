@@ -44,12 +44,28 @@ def field_errors(refusal: Refusal) -> dict:
     return {field: explain(reason) for field, reason in refusal.errors.items()}
 
 
+# Where an htmx refusal lands: the message region every page has (base.html), so what
+# the form targeted (the discussion, the program) stays on the page.
+MESSAGES = "#messages"
+
+
+def refusal_page(message: str, status: int, headers: dict | None = None, **context):
+    """The refusal page for a plain request (with a way back); for htmx the refusal
+    fragment, sent into the page's message region instead of the form's target."""
+    body, status = render("refused.html", "partial/refused.html", status, message=message,
+                          **context)
+    headers = dict(headers or {})
+    if htmx and not htmx.boosted:
+        headers.update({"HX-Retarget": MESSAGES, "HX-Reswap": "innerHTML show:top",
+                        "HX-Reselect": "#refused"})
+    return body, status, headers
+
+
 def refused(refusal: Refusal, **context):
-    """Show why an action was refused, as a page or as a fragment."""
+    """Show why an action was refused, as a page or in the page's message region."""
     if refusal.kind == "not_found":
         abort(404)
-    return render("refused.html", "partial/refused.html", STATUS[refusal.kind],
-                  message=explain(refusal.reason), **context)
+    return refusal_page(explain(refusal.reason), STATUS[refusal.kind], **context)
 
 
 def flash_done(message: str) -> None:
