@@ -236,6 +236,14 @@ def test_add_finding_as_form_redirects(client, db, people, rendered):
     assert 'class="flash success"' in page
 
 
+@pytest.mark.parametrize(("lang", "shown"), [("en", "Oct 1, 2025"), ("id", "1 Okt 2025")])
+def test_finding_date_is_shown_by_the_one_date_rule(client, db, people, lang, shown):
+    """The fact's date reads as the page's language writes dates, machine-readable beside."""
+    program_id = planning(db, people, "consultation")
+    login_as(client, people["warga4"], lang=lang)
+    assert f'<time datetime="2025-10-01">{shown}</time>' in page_of(client, program_id)
+
+
 def test_add_finding_with_htmx_swaps_the_main_fragment(client, db, people, rendered):
     """htmx gets program_main alone, with the new finding and the flash."""
     program_id = planning(db, people, "assessment")
