@@ -284,6 +284,11 @@ TARGETS = {
     "programs.room_vote": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/room-votes",
                            lambda w: {"voter": str(w.people["warga3"].id), "choice": "agree"}),
     "programs.tally": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/tally", None),
+    "programs.edit": (("locality", "draft"), lambda w: f"/programs/{w.program}/edit",
+                      lambda w: {**VALID_PROGRAM, "title": "Posyandu keliling RW 02",
+                                 "version": "1"}),
+    "programs.delete": (("locality", "draft"), lambda w: f"/programs/{w.program}/delete",
+                        lambda w: {"confirm": "yes"}),
     "programs.comment": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/comments",
                          lambda w: {"stance": "support", "body": "Saya setuju, saluran itu "
                                                                  "meluap tiap hujan."}),

@@ -433,8 +433,9 @@ class ProgramMachine(RuleBasedStateMachine):
             return "not_found", None
         if expected_state and expected_state != self.state:
             last = self.events[-1] if self.events else None
-            if last and last[0] == name and last[3] == actor:
-                return "noop", None  # a double click: the first one did it
+            # A double click: the same step by the same person from the state the form showed.
+            if last and last[0] == name and last[3] == actor and last[1] == expected_state:
+                return "noop", None  # the first click did it
             return "conflict", None
         ctx = self.context(roles, clean(reason))
         try:

@@ -43,6 +43,15 @@ def command(fn):
     return run
 
 
+class ConfirmFirst(Exception):
+    """Raised, before anything is written, instead of firing a step that cannot be undone
+    when the caller asked to hear first: ``transition`` is the step that would happen."""
+
+    def __init__(self, transition):
+        super().__init__(transition.name)
+        self.transition = transition
+
+
 def _not_found():
     return Refusal("not_found", Reason(N_("That program does not exist.")))
 
@@ -144,18 +153,21 @@ def _apply_effects(session, transition, program, rnd, ctx, now, secret=False) ->
 @command
 def fire_transition(session: Session, actor, program_id: int, name: str, now: datetime,
                     reason: str = "", expected_state: str | None = None,
-                    form: dict | None = None) -> Program:
+                    form: dict | None = None, ask_first: bool = False) -> Program:
     """Move the program one step along its template, if the machine allows it.
 
     ``form`` carries what some steps record (the demand delivered, the answer
-    received); it is checked after the role, before the guards.
+    received); it is checked after the role, before the guards. With ``ask_first``
+    a step marked ``confirm`` is checked in full, then :class:`ConfirmFirst` is
+    raised instead of firing it (the web's "are you sure?").
     """
     program, rnd = load_program(session, program_id, lock=True)
     roles = member_roles(session, actor, program, rnd)
     if expected_state and program.state != expected_state:
         last = session.exec(select(Event).where(Event.program_id == program.id)
                             .order_by(Event.id.desc()).limit(1)).first()
-        if last and last.transition == name and last.actor_id == actor.id:
+        if (last and last.transition == name and last.actor_id == actor.id
+                and last.from_state == expected_state):
             return program  # a double-clicked button: the first click did it
         raise Refusal("conflict", Reason(
             N_("Someone else already moved this program on: it is now %(state)s."),
@@ -171,6 +183,8 @@ def fire_transition(session: Session, actor, program_id: int, name: str, now: da
                                       community_zone(session, rnd.community_id))
     ctx = replace(ctx, outcome=inputs.get("outcome", ""))
     transition = machine.fire(template, program.state, name, ctx)
+    if ask_first and transition.confirm:
+        raise ConfirmFirst(transition)
     source = program.state
     # A ballot is secret when the facilitator ticked it on the step that opens it.
     secret = (form or {}).get("secret") in ("on", "true", "1")
