@@ -1392,7 +1392,7 @@ def test_history_page_for_members(client, db, people, rendered, role):
     rows = history_rows(page)
     assert [name for name, _ in rows] == [e[0] for e in events]
     for (transition, source, target, username), (_, row) in zip(events, rows):
-        cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)  # data-label: the phone's list
         assert cells[1] == names[username]
         assert cells[3] == f"{STATE_LABELS[source]} → {STATE_LABELS[target]}"
     assert ("Biaya &lt;b&gt;terlalu&lt;/b&gt; besar &amp; lokasi belum jelas."

@@ -47,6 +47,7 @@ from sqlmodel import Session, select
 
 from workflow import assessment, audit, commands, dates, machine, organizing, step_inputs, voting
 from workflow import guards as g
+from workflow import limits
 from workflow.db import make_engine, normalise_url
 from workflow.guards import Context
 from workflow.models import (Ballot, Comment, Community, Dusun, Event, Finding, Membership,
@@ -440,6 +441,7 @@ class ProgramMachine(RuleBasedStateMachine):
         ctx = self.context(roles, clean(reason))
         try:
             machine.permitted(self.TEMPLATE, self.state, name, ctx)
+            limits.within(clean(reason), limits.REASON, "reason")  # refused whole, never cut
             inputs = step_inputs.clean_inputs(name, form, self.now)
             return None, machine.fire(self.TEMPLATE, self.state, name,
                                       replace(ctx, outcome=inputs.get("outcome", "")))
@@ -491,7 +493,7 @@ class ProgramMachine(RuleBasedStateMachine):
         inputs = step_inputs.clean_inputs(name, form, self.now)
         assert {key: payload.get(key) for key in inputs} == inputs
         if clean(reason):
-            assert payload["reason"] == clean(reason)[:2000]
+            assert payload["reason"] == clean(reason)
         else:
             assert "reason" not in payload
         self.events.append((name, source, transition.target, actor))
@@ -570,7 +572,7 @@ class ProgramMachine(RuleBasedStateMachine):
         result = self.attempt(expected, lambda s: commands.cast_vote(
             s, self.users[actor], self.program_id, choice, reason, self.now), "cast_vote")
         if result is not REFUSED:
-            ballot.votes[self.users[actor].id] = (choice, clean(reason)[:1000], False, None)
+            ballot.votes[self.users[actor].id] = (choice, clean(reason), False, None)
 
     def record_in_room(self, actor, voter, choice, reason):
         self.tick()
@@ -594,7 +596,7 @@ class ProgramMachine(RuleBasedStateMachine):
             s, self.users[actor], self.program_id, voter_id, choice, reason, self.now),
             "record_room_vote")
         if result is not REFUSED:
-            ballot.votes[voter_id] = (choice, clean(reason)[:1000], True, self.users[actor].id)
+            ballot.votes[voter_id] = (choice, clean(reason), True, self.users[actor].id)
 
     @precondition(lambda self: self.program_id is not None)
     @rule(actor=ACTOR, choice=ANY_CHOICE, reason=VOTE_REASON, in_room=st.booleans(),

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from . import audit, machine, step_inputs, voting
+from . import audit, limits, machine, step_inputs, voting
 from .db import begin_write, lock_key
 from .accounts import role_in
 from .models import Ballot, Comment, Event, Program, ProgramAuthor, Round, User, Vote
@@ -25,7 +25,7 @@ from .text import clean
 
 COMMENT_STANCES = ("support", "concern", "question")
 PROPOSERS = {RESIDENT, FACILITATOR, OFFICIAL}
-MAX_COMMENT = 4000
+MAX_COMMENT = limits.COMMENT
 
 
 def command(fn):
@@ -178,6 +178,7 @@ def fire_transition(session: Session, actor, program_id: int, name: str, now: da
     open_ballot(session, program.id, lock=True)
     ctx = context_for(session, program, rnd, roles, now, clean(reason))
     machine.permitted(template, program.state, name, ctx)
+    limits.within(clean(reason), limits.REASON, "reason")  # refused whole, never cut short
     # "Today" (the default delivery date) is the community's date, not the server's.
     inputs = step_inputs.clean_inputs(name, form, now,
                                       community_zone(session, rnd.community_id))
@@ -190,7 +191,7 @@ def fire_transition(session: Session, actor, program_id: int, name: str, now: da
     secret = (form or {}).get("secret") in ("on", "true", "1")
     payload = {**inputs, **_apply_effects(session, transition, program, rnd, ctx, now, secret)}
     if clean(reason):
-        payload["reason"] = clean(reason)[:2000]
+        payload["reason"] = clean(reason)
     # The version check refuses a write based on a state someone has since changed.
     moved = session.exec(update(Program).where(
         Program.id == program.id, Program.version == program.version).values(
@@ -216,7 +217,9 @@ def _store_vote(session, ballot, voter_id, choice, reason, now, recorded_by=None
     existing = session.exec(select(Vote).where(
         Vote.ballot_id == ballot.id, Vote.user_id == voter_id)).first()
     vote = existing or Vote(ballot_id=ballot.id, user_id=voter_id)
-    vote.choice, vote.reason, vote.cast_at = choice, clean(reason)[:1000], now
+    # The vote forms tell a reason's problem at the choice (partial/ballot.html, room_vote.html).
+    vote.choice, vote.reason, vote.cast_at = (
+        choice, limits.within(clean(reason), limits.VOTE_REASON, "choice"), now)
     vote.in_room, vote.recorded_by = recorded_by is not None, recorded_by
     session.add(vote)
     return vote
