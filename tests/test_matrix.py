@@ -284,11 +284,6 @@ TARGETS = {
     "programs.room_vote": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/room-votes",
                            lambda w: {"voter": str(w.people["warga3"].id), "choice": "agree"}),
     "programs.tally": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/tally", None),
-    "programs.edit": (("locality", "draft"), lambda w: f"/programs/{w.program}/edit",
-                      lambda w: {**VALID_PROGRAM, "title": "Posyandu keliling RW 02",
-                                 "version": "1"}),
-    "programs.delete": (("locality", "draft"), lambda w: f"/programs/{w.program}/delete",
-                        lambda w: {"confirm": "yes"}),
     "programs.comment": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/comments",
                          lambda w: {"stance": "support", "body": "Saya setuju, saluran itu "
                                                                  "meluap tiap hujan."}),
@@ -316,7 +311,10 @@ WRITES_NOTHING = {"auth.language"}    # only the cookie changes
 
 
 def transition_target(template: str, stage: str, name: str):
-    form = {**STEP_FORM.get(name, {}), "expected_state": STATE_OF_STAGE.get(stage, stage)}
+    # confirm=yes as the confirmation form sends it: who may do what, not the "are you
+    # sure?" (tests/test_confirm_and_refusals.py), decides the outcome here.
+    form = {**STEP_FORM.get(name, {}), "expected_state": STATE_OF_STAGE.get(stage, stage),
+            "confirm": "yes"}
     return ((template, stage), lambda w: f"/programs/{w.program}/transitions/{name}",
             lambda w: form)
 
