@@ -38,6 +38,8 @@ PAGES = [
     Page("round-action", "/rounds/3", ("resident", "facilitator")),
     Page("new-program", "/rounds/1/programs/new", ("resident", "author", "facilitator")),
     Page("program-draft", "/programs/{draft}", ("author",)),
+    Page("edit-draft", "/programs/{draft}/edit", ("author",)),
+    Page("delete-draft", "/programs/{draft}/delete", ("author",)),
     Page("program-proposed", "/programs/{proposed}", ("resident", "facilitator", "official")),
     Page("program-voting", "/programs/{voting}", MEMBERS),
     Page("program-discussion", "/programs/{discussion}", ("resident", "facilitator")),

@@ -19,7 +19,7 @@ import subprocess
 import pytest
 
 from catalogue import PEOPLE, arrange_village, pages_for
-from helpers import HX, login_as, send
+from helpers import HX, VALID_PROGRAM, login_as, send
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -104,6 +104,12 @@ def render_everything(client, users, ids, folder) -> list:
                   {"stance": "support", "body": "Setuju, segera dikerjakan."}, 200, htmx=True)
     resident.post("refused-fragment", f"{voting}/transitions/close_voting", {}, 403, htmx=True)
     resident.post("refused-page", f"{voting}/transitions/close_voting", {}, 403)
+    # A draft's form sent back: with messages (422), and over a newer version (409).
+    author, edit = pages.as_role("author"), f"/programs/{ids['draft']}/edit"
+    for htmx in (False, True):
+        kind = "fragment" if htmx else "page"
+        author.post(f"edit-errors-{kind}", edit, {"title": "", "version": "1"}, 422, htmx)
+        author.post(f"edit-stale-{kind}", edit, {**VALID_PROGRAM, "version": "0"}, 409, htmx)
     pages.as_role("author").post("steps", f"/programs/{ids['draft']}/transitions/submit", {},
                                  200, htmx=True)
     return pages.files

@@ -69,6 +69,8 @@ FACILITATOR = row("               login     forbidden forbidden hidden  ok      
 OFFICIAL = row("                  login     forbidden forbidden hidden  forbidden   ok        forbidden")
 AUTHOR = row("                    login     forbidden ok       hidden   forbidden   forbidden forbidden")
 ADMIN = row("                     login     forbidden forbidden forbidden forbidden forbidden ok")
+# A draft: only its author may change it; the facilitator sees it; to others it does not exist.
+DRAFT_AUTHOR = row("              login     hidden   ok        hidden   forbidden   hidden    hidden")
 
 # Where each step of a program's process is tried from: (template, stage) -> steps.
 # A stage is a state the program is brought to through the commands (see PATHS);
@@ -102,7 +104,7 @@ def step_id(template: str, stage: str, name: str) -> str:
 
 
 TRANSITIONS = {
-    step_id("locality", "draft", "submit"): AUTHOR,
+    step_id("locality", "draft", "submit"): DRAFT_AUTHOR,
     step_id("locality", "proposed", "open_discussion"): FACILITATOR,
     step_id("locality", "proposed", "withdraw"): AUTHOR,
     # The machine checks the state before the role: every member hears "not now".
@@ -158,6 +160,8 @@ EXPECTED = {
     "programs.room_vote": {"POST": FACILITATOR},
     "programs.tally": {"GET": MEMBERS},
     "programs.comment": {"POST": MEMBERS},              # any member joins the discussion
+    "programs.edit": {"GET": DRAFT_AUTHOR, "POST": DRAFT_AUTHOR},
+    "programs.delete": {"GET": DRAFT_AUTHOR, "POST": DRAFT_AUTHOR},  # GET: "are you sure?"
     "participation.add_finding": {"POST": FACILITATOR},
     "participation.edit_finding": {"POST": FACILITATOR},
     "participation.delete_finding": {"POST": FACILITATOR},
@@ -284,6 +288,11 @@ TARGETS = {
     "programs.room_vote": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/room-votes",
                            lambda w: {"voter": str(w.people["warga3"].id), "choice": "agree"}),
     "programs.tally": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/tally", None),
+    "programs.edit": (("locality", "draft"), lambda w: f"/programs/{w.program}/edit",
+                      lambda w: {**VALID_PROGRAM, "title": "Posyandu keliling RW 02",
+                                 "version": "1"}),
+    "programs.delete": (("locality", "draft"), lambda w: f"/programs/{w.program}/delete",
+                        lambda w: {"confirm": "yes"}),
     "programs.comment": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/comments",
                          lambda w: {"stance": "support", "body": "Saya setuju, saluran itu "
                                                                  "meluap tiap hujan."}),
@@ -311,10 +320,7 @@ WRITES_NOTHING = {"auth.language"}    # only the cookie changes
 
 
 def transition_target(template: str, stage: str, name: str):
-    # confirm=yes as the confirmation form sends it: who may do what, not the "are you
-    # sure?" (tests/test_confirm_and_refusals.py), decides the outcome here.
-    form = {**STEP_FORM.get(name, {}), "expected_state": STATE_OF_STAGE.get(stage, stage),
-            "confirm": "yes"}
+    form = {**STEP_FORM.get(name, {}), "expected_state": STATE_OF_STAGE.get(stage, stage)}
     return ((template, stage), lambda w: f"/programs/{w.program}/transitions/{name}",
             lambda w: form)
 

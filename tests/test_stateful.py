@@ -47,7 +47,6 @@ from sqlmodel import Session, select
 
 from workflow import assessment, audit, commands, dates, machine, organizing, step_inputs, voting
 from workflow import guards as g
-from workflow import limits
 from workflow.db import make_engine, normalise_url
 from workflow.guards import Context
 from workflow.models import (Ballot, Comment, Community, Dusun, Event, Finding, Membership,
@@ -307,10 +306,21 @@ class ProgramMachine(RuleBasedStateMachine):
                 for key, value in form.items()}
 
     def roles_of(self, actor: str) -> frozenset:
+        """The actor's roles on the program; none where it does not exist for them (not a
+        member, or a draft that is neither theirs nor in their care as facilitator)."""
         role = self.role.get(actor)
         if role is None:
             return frozenset()
-        return frozenset({role, AUTHOR} if actor == self.author else {role})
+        roles = frozenset({role, AUTHOR} if actor == self.author else {role})
+        if self.state == "draft" and not roles & {AUTHOR, FACILITATOR}:
+            return frozenset()
+        return roles
+
+    def same_draft(self, actor: str, values: dict) -> bool:
+        """Whether ``actor`` already has a draft in the round that says exactly ``values``."""
+        if actor == self.author and self.state == "draft" and values == self.values:
+            return True
+        return (actor, tuple(sorted(values.items()))) in self.other_drafts
 
     def open_ballot(self) -> BallotModel | None:
         found = [b for b in self.ballots if b.open]
@@ -379,6 +389,7 @@ class ProgramMachine(RuleBasedStateMachine):
         with Session(self.engine, expire_on_commit=False) as s:
             program = commands.create_program(s, self.users[author], self.round.id,
                                               PROGRAM_FORM, "", self.now)
+            self.values = clean_program(s, self.village_id, PROGRAM_FORM)
         assert program.state == self.TEMPLATE.initial
         self.program_id, self.author = program.id, author
         self.state, self.state_since = self.TEMPLATE.initial, self.now
@@ -389,6 +400,7 @@ class ProgramMachine(RuleBasedStateMachine):
         self.comments = []      # (user id, stance, body)
         self.others = set()     # ids of the other programs proposed meanwhile
         self.keys = {}          # submission key -> the program it made
+        self.other_drafts = set()  # (author, values) of the other programs (all drafts)
         counts, _ = self.snapshot()
         self.base = dict(zip([m.__name__ for m in TABLES], counts))
 
@@ -409,10 +421,13 @@ class ProgramMachine(RuleBasedStateMachine):
         elif key not in self.keys:
             with Session(self.engine) as s:
                 try:
-                    clean_program(s, self.village_id, form)
+                    values = clean_program(s, self.village_id, form)
                     made = True
                 except Refusal as refusal:
                     expected = refusal.kind
+            if made and self.same_draft(actor, values):
+                # The same words again under a new key (Back, then Save): no second draft.
+                expected, made = "conflict", False
         result = self.attempt(expected, lambda s: commands.create_program(
             s, self.users[actor], self.round.id, form, key, self.now).id, "create_program")
         if result is REFUSED:
@@ -420,6 +435,7 @@ class ProgramMachine(RuleBasedStateMachine):
         if made:
             assert result not in self.others and result != self.program_id
             self.others.add(result)
+            self.other_drafts.add((actor, tuple(sorted(values.items()))))
             if key:
                 self.keys[key] = result
         else:
@@ -434,14 +450,12 @@ class ProgramMachine(RuleBasedStateMachine):
             return "not_found", None
         if expected_state and expected_state != self.state:
             last = self.events[-1] if self.events else None
-            # A double click: the same step by the same person from the state the form showed.
-            if last and last[0] == name and last[3] == actor and last[1] == expected_state:
-                return "noop", None  # the first click did it
+            if last and last[0] == name and last[3] == actor:
+                return "noop", None  # a double click: the first one did it
             return "conflict", None
         ctx = self.context(roles, clean(reason))
         try:
             machine.permitted(self.TEMPLATE, self.state, name, ctx)
-            limits.within(clean(reason), limits.REASON, "reason")  # refused whole, never cut
             inputs = step_inputs.clean_inputs(name, form, self.now)
             return None, machine.fire(self.TEMPLATE, self.state, name,
                                       replace(ctx, outcome=inputs.get("outcome", "")))
@@ -493,7 +507,7 @@ class ProgramMachine(RuleBasedStateMachine):
         inputs = step_inputs.clean_inputs(name, form, self.now)
         assert {key: payload.get(key) for key in inputs} == inputs
         if clean(reason):
-            assert payload["reason"] == clean(reason)
+            assert payload["reason"] == clean(reason)[:2000]
         else:
             assert "reason" not in payload
         self.events.append((name, source, transition.target, actor))
@@ -572,7 +586,7 @@ class ProgramMachine(RuleBasedStateMachine):
         result = self.attempt(expected, lambda s: commands.cast_vote(
             s, self.users[actor], self.program_id, choice, reason, self.now), "cast_vote")
         if result is not REFUSED:
-            ballot.votes[self.users[actor].id] = (choice, clean(reason), False, None)
+            ballot.votes[self.users[actor].id] = (choice, clean(reason)[:1000], False, None)
 
     def record_in_room(self, actor, voter, choice, reason):
         self.tick()
@@ -596,7 +610,7 @@ class ProgramMachine(RuleBasedStateMachine):
             s, self.users[actor], self.program_id, voter_id, choice, reason, self.now),
             "record_room_vote")
         if result is not REFUSED:
-            ballot.votes[voter_id] = (choice, clean(reason), True, self.users[actor].id)
+            ballot.votes[voter_id] = (choice, clean(reason)[:1000], True, self.users[actor].id)
 
     @precondition(lambda self: self.program_id is not None)
     @rule(actor=ACTOR, choice=ANY_CHOICE, reason=VOTE_REASON, in_room=st.booleans(),

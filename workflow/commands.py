@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from . import audit, limits, machine, step_inputs, voting
+from . import audit, machine, queries, step_inputs, voting
 from .db import begin_write, lock_key
 from .accounts import role_in
 from .models import Ballot, Comment, Event, Program, ProgramAuthor, Round, User, Vote
@@ -25,7 +25,7 @@ from .text import clean
 
 COMMENT_STANCES = ("support", "concern", "question")
 PROPOSERS = {RESIDENT, FACILITATOR, OFFICIAL}
-MAX_COMMENT = limits.COMMENT
+MAX_COMMENT = 4000
 
 
 def command(fn):
@@ -41,15 +41,6 @@ def command(fn):
             session.rollback()
             raise
     return run
-
-
-class ConfirmFirst(Exception):
-    """Raised, before anything is written, instead of firing a step that cannot be undone
-    when the caller asked to hear first: ``transition`` is the step that would happen."""
-
-    def __init__(self, transition):
-        super().__init__(transition.name)
-        self.transition = transition
 
 
 def _not_found():
@@ -94,10 +85,21 @@ def roles_on(session: Session, user_id: int, program: Program, rnd: Round) -> fr
 
 def member_roles(session, actor, program, rnd) -> frozenset:
     roles = roles_on(session, actor.id, program, rnd)
-    if not roles:
-        # Outsiders learn nothing about the program, not even that it exists.
+    if not queries.may_read(program, roles):
+        # Outsiders learn nothing about the program, not even that it exists; nor does a
+        # member about another person's draft.
         raise _not_found()
     return roles
+
+
+class AlreadyProposed(Refusal):
+    """The author already has a draft with exactly these words in the round."""
+
+    def __init__(self, program_id: int):
+        super().__init__("conflict", Reason(N_(
+            "You have already saved this same proposal as a draft, so nothing new was "
+            "saved. Here it is: you can still change it.")))
+        self.program_id = program_id
 
 
 @command
@@ -118,6 +120,16 @@ def create_program(session: Session, actor, round_id: int, form: dict, submissio
         if existing is not None:
             return existing  # the same form sent twice: one program
     values = clean_program(session, rnd.community_id, form)
+    # A form shown again (Back, then Save) has a new key but the same words: say so and
+    # point to the draft already made, rather than make a second identical one.
+    lock_key(session, f"proposals-of:{actor.id}")
+    same = session.exec(select(Program.id).join(
+        ProgramAuthor, ProgramAuthor.program_id == Program.id).where(
+        ProgramAuthor.user_id == actor.id, Program.round_id == rnd.id,
+        Program.state == queries.DRAFT,
+        *[getattr(Program, field) == value for field, value in values.items()])).first()
+    if same is not None:
+        raise AlreadyProposed(same)
     template = TEMPLATES[rnd.template]
     program = Program(round_id=rnd.id, state=template.initial, state_since=now,
                       created_by=actor.id, created_at=now,
@@ -153,21 +165,18 @@ def _apply_effects(session, transition, program, rnd, ctx, now, secret=False) ->
 @command
 def fire_transition(session: Session, actor, program_id: int, name: str, now: datetime,
                     reason: str = "", expected_state: str | None = None,
-                    form: dict | None = None, ask_first: bool = False) -> Program:
+                    form: dict | None = None) -> Program:
     """Move the program one step along its template, if the machine allows it.
 
     ``form`` carries what some steps record (the demand delivered, the answer
-    received); it is checked after the role, before the guards. With ``ask_first``
-    a step marked ``confirm`` is checked in full, then :class:`ConfirmFirst` is
-    raised instead of firing it (the web's "are you sure?").
+    received); it is checked after the role, before the guards.
     """
     program, rnd = load_program(session, program_id, lock=True)
     roles = member_roles(session, actor, program, rnd)
     if expected_state and program.state != expected_state:
         last = session.exec(select(Event).where(Event.program_id == program.id)
                             .order_by(Event.id.desc()).limit(1)).first()
-        if (last and last.transition == name and last.actor_id == actor.id
-                and last.from_state == expected_state):
+        if last and last.transition == name and last.actor_id == actor.id:
             return program  # a double-clicked button: the first click did it
         raise Refusal("conflict", Reason(
             N_("Someone else already moved this program on: it is now %(state)s."),
@@ -178,20 +187,17 @@ def fire_transition(session: Session, actor, program_id: int, name: str, now: da
     open_ballot(session, program.id, lock=True)
     ctx = context_for(session, program, rnd, roles, now, clean(reason))
     machine.permitted(template, program.state, name, ctx)
-    limits.within(clean(reason), limits.REASON, "reason")  # refused whole, never cut short
     # "Today" (the default delivery date) is the community's date, not the server's.
     inputs = step_inputs.clean_inputs(name, form, now,
                                       community_zone(session, rnd.community_id))
     ctx = replace(ctx, outcome=inputs.get("outcome", ""))
     transition = machine.fire(template, program.state, name, ctx)
-    if ask_first and transition.confirm:
-        raise ConfirmFirst(transition)
     source = program.state
     # A ballot is secret when the facilitator ticked it on the step that opens it.
     secret = (form or {}).get("secret") in ("on", "true", "1")
     payload = {**inputs, **_apply_effects(session, transition, program, rnd, ctx, now, secret)}
     if clean(reason):
-        payload["reason"] = clean(reason)
+        payload["reason"] = clean(reason)[:2000]
     # The version check refuses a write based on a state someone has since changed.
     moved = session.exec(update(Program).where(
         Program.id == program.id, Program.version == program.version).values(
@@ -217,9 +223,7 @@ def _store_vote(session, ballot, voter_id, choice, reason, now, recorded_by=None
     existing = session.exec(select(Vote).where(
         Vote.ballot_id == ballot.id, Vote.user_id == voter_id)).first()
     vote = existing or Vote(ballot_id=ballot.id, user_id=voter_id)
-    # The vote forms tell a reason's problem at the choice (partial/ballot.html, room_vote.html).
-    vote.choice, vote.reason, vote.cast_at = (
-        choice, limits.within(clean(reason), limits.VOTE_REASON, "choice"), now)
+    vote.choice, vote.reason, vote.cast_at = choice, clean(reason)[:1000], now
     vote.in_room, vote.recorded_by = recorded_by is not None, recorded_by
     session.add(vote)
     return vote

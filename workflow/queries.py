@@ -11,7 +11,18 @@ from . import dates, voting
 from .guards import Context
 from .models import (Ballot, Comment, Community, Dusun, Event, Finding, Membership, Program,
                      ProgramAuthor, Round, Supporter, User, Vote)
-from .processes import RESIDENT, TEMPLATES
+from .processes import AUTHOR, FACILITATOR, RESIDENT, TEMPLATES
+
+# A draft belongs to its authors until they submit it: only they and the community's
+# facilitator (who helps people write their proposals) see it; to anyone else it does not
+# exist. Every template starts in this state.
+DRAFT = "draft"
+DRAFT_READERS = frozenset({AUTHOR, FACILITATOR})
+
+
+def may_read(program: Program, roles: frozenset) -> bool:
+    """Whether someone with ``roles`` on the program (none: not a member) may see it."""
+    return bool(roles) and (program.state != DRAFT or bool(roles & DRAFT_READERS))
 
 
 def open_ballot(session: Session, program_id: int, lock: bool = False) -> Ballot | None:
@@ -146,30 +157,44 @@ def home_board(session: Session, user_id: int) -> list:
     ids = [community.id for _, community in memberships]
     rounds = session.exec(select(Round).where(Round.community_id.in_(ids))
                           .order_by(Round.id)).all() if ids else []
-    programs = _programs_of([r.id for r in rounds], session)
+    facilitated = {community.id for membership, community in memberships
+                   if membership.role == FACILITATOR}
+    programs = _programs_of([r.id for r in rounds], session, user_id,
+                            [r.id for r in rounds if r.community_id in facilitated])
     return [{"community": community, "role": membership.role,
              "rounds": [{"round": r, "groups": group_by_state(programs[r.id], r.template)}
                         for r in rounds if r.community_id == community.id]}
             for membership, community in memberships]
 
 
-def _programs_of(round_ids: list, session: Session) -> dict:
+def _programs_of(round_ids: list, session: Session, reader_id: int,
+                 facilitated: list) -> dict:
+    """{round id: [programs]} newest first, as ``reader_id`` may see them (``may_read``):
+    drafts only where the reader is an author, or in the rounds the reader facilitates."""
     by_round = defaultdict(list)
     if round_ids:
-        for program in session.exec(select(Program).where(Program.round_id.in_(round_ids))
+        own = select(ProgramAuthor.program_id).where(ProgramAuthor.user_id == reader_id)
+        visible = ((Program.state != DRAFT) | Program.round_id.in_(facilitated)
+                   | Program.id.in_(own))
+        for program in session.exec(select(Program).where(Program.round_id.in_(round_ids),
+                                                           visible)
                                     .order_by(Program.id.desc())):
             by_round[program.round_id].append(program)
     return by_round
 
 
-def round_board(session: Session, round_id: int):
-    """(round, community, [(state, programs)]) or None."""
-    row = session.exec(select(Round, Community).join(
-        Community, Community.id == Round.community_id).where(Round.id == round_id)).first()
+def round_board(session: Session, round_id: int, reader_id: int):
+    """(round, community, [(state, programs)]) as ``reader_id`` may see them, or None."""
+    row = session.exec(select(Round, Community, Membership.role).join(
+        Community, Community.id == Round.community_id).outerjoin(
+        Membership, (Membership.community_id == Community.id)
+        & (Membership.user_id == reader_id)).where(Round.id == round_id)).first()
     if row is None:
         return None
-    rnd, community = row
-    return rnd, community, group_by_state(_programs_of([rnd.id], session)[rnd.id], rnd.template)
+    rnd, community, role = row
+    programs = _programs_of([rnd.id], session, reader_id,
+                            [rnd.id] if role == FACILITATOR else [])
+    return rnd, community, group_by_state(programs[rnd.id], rnd.template)
 
 
 def program_scope(session: Session, program_id: int):

@@ -1,7 +1,6 @@
 """What some steps must record besides a reason: a delivered demand, the target's answer."""
 from datetime import date, datetime
 
-from . import limits
 from .dates import DEFAULT_ZONE, community_today, latest_allowed, parse_date
 from .reasons import N_, Reason, Refusal
 from .text import clean
@@ -13,7 +12,7 @@ CHANNELS = {
 OUTCOMES = {
     "granted": N_("Granted"), "partial": N_("Partly granted"), "refused": N_("Refused"),
 }
-MAX_TARGET, MAX_NOTE = limits.DEMAND_TARGET, limits.RESPONSE_NOTE
+MAX_TARGET, MAX_NOTE = 200, 2000
 
 
 def _deliver(form, today: date, latest: date) -> tuple[dict, dict]:

@@ -1,7 +1,7 @@
 """The read API: JSON for integrations, for members of the program's community."""
 from flask import Blueprint, g, jsonify
 
-from .. import commands, queries
+from .. import commands, drafting, queries
 from ..db import get_session
 from ..processes import TEMPLATES
 
@@ -18,10 +18,10 @@ def program(program_id: int):
     if g.user is None:
         return jsonify(error="login required"), 401
     session = get_session()
-    scope = queries.program_scope(session, program_id)
-    if scope is None or not commands.roles_on(session, g.user.id, scope[0], scope[1]):
+    found = drafting.readable_program(session, g.user, program_id)
+    if found is None:
         return jsonify(error="not found"), 404
-    program, rnd, community = scope
+    program, rnd, community, _ = found
     ballot = queries.open_ballot(session, program.id) or queries.last_closed_ballot(
         session, program.id)
     return jsonify(

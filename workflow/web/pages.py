@@ -1,7 +1,7 @@
 """Home, a round's board, and the new-program form."""
 import secrets
 
-from flask import Blueprint, abort, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
 
 from .. import commands, queries
@@ -33,7 +33,7 @@ def glossary():
 
 def _member_round(round_id: int):
     """The round and community, or 404 for anyone outside the community."""
-    found = queries.round_board(get_session(), round_id)
+    found = queries.round_board(get_session(), round_id, g.user.id)
     if found is None or role_in(get_session(), g.user.id, found[1].id) is None:
         abort(404)
     return found
@@ -49,12 +49,18 @@ def round_board(round_id: int):
                   role=role_in(get_session(), g.user.id, community.id))
 
 
-def _program_form(rnd, community, status=200, form=None, errors=None, message=None):
+def program_form(rnd, community, status=200, form=None, errors=None, message=None,
+                 program=None, version=None, changes=()):
+    """The proposal form: for a new program (with a one-time submission key), or for an
+    author's draft (``program``, with the ``version`` it was opened at)."""
+    form = form or {}
     return render("program_form.html", "partial/program_form.html", status, rnd=rnd,
-                  community=community, form=form or {}, errors=errors or {}, message=message,
+                  community=community, form=form, errors=errors or {}, message=message,
                   sectors=SECTORS, funding_sources=FUNDING_SOURCES,
                   dusun=queries.dusun_options(get_session(), community.id),
-                  submission_key=(form or {}).get("submission_key") or secrets.token_urlsafe(16))
+                  program=program, version=version, changes=changes,
+                  submission_key=None if program else (
+                      form.get("submission_key") or secrets.token_urlsafe(16)))
 
 
 @bp.route("/rounds/<id:round_id>/programs/new", methods=("GET", "POST"))
@@ -65,18 +71,26 @@ def new_program(round_id: int):
     if request.method == "GET":
         if role_in(get_session(), g.user.id, community.id) not in commands.PROPOSERS:
             abort(403)  # the same rule create_program applies when the form is sent
-        return _program_form(rnd, community)
+        return program_form(rnd, community)
     try:
         program = commands.create_program(get_session(), g.user, rnd.id, request.form,
                                           request.form.get("submission_key", "")[:64], now())
+    except commands.AlreadyProposed as same:
+        # Nothing new was made: the person is told so on the draft they already have.
+        flash(explain(same.reason), "warning")
+        return go_to(url_for("programs.show", program_id=same.program_id))
     except Refusal as refusal:
         if refusal.kind != "invalid":
             return refused(refusal)
-        return _program_form(rnd, community, 422, request.form, field_errors(refusal),
-                             explain(refusal.reason))
+        return program_form(rnd, community, 422, request.form, field_errors(refusal),
+                            explain(refusal.reason))
     flash_done(gettext("Your proposal is saved as a draft. Submit it when it is ready."))
-    target = url_for("programs.show", program_id=program.id)
+    return go_to(url_for("programs.show", program_id=program.id))
+
+
+def go_to(target: str):
+    """After a saved form: a plain post is redirected; htmx is told to go there itself
+    (a new page, not a fragment)."""
     if htmx:
-        # A new page, not a fragment: let htmx navigate there itself.
         return "", 204, {"HX-Redirect": target}
     return redirect(target)

@@ -2,9 +2,9 @@
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from flask_babel import gettext
 
-from .. import commands, machine, queries
+from .. import commands, drafting, machine, queries
 from ..db import get_session
-from ..processes import DONE_LABELS, FACILITATOR, RESIDENT, TEMPLATES, TRANSITION_LABELS
+from ..processes import FACILITATOR, RESIDENT, TEMPLATES, TRANSITION_LABELS
 from ..reasons import Refusal
 from ..text import is_number
 from ..diagram import layout
@@ -12,6 +12,7 @@ from ..step_inputs import CHANNELS, OUTCOMES
 from ..voting import CHOICES, NEEDS_REASON
 from .auth import login_required
 from .extensions import htmx
+from .pages import go_to, program_form
 from .render import explain, field_errors, flash_done, now, refused, render
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
@@ -23,13 +24,10 @@ COMMENTS_SHOWN = 20
 def page_context(program_id: int) -> dict:
     """Everything the program page shows, loaded in a fixed number of queries."""
     session = get_session()
-    scope = queries.program_scope(session, program_id)
-    if scope is None:
+    found = drafting.readable_program(session, g.user, program_id)
+    if found is None:
         abort(404)
-    program, rnd, community = scope
-    roles = commands.roles_on(session, g.user.id, program, rnd)
-    if not roles:
-        abort(404)
+    program, rnd, community, roles = found
     template = TEMPLATES[rnd.template]
     ctx = queries.context_for(session, program, rnd, roles, now())
     ballot = queries.open_ballot(session, program.id)
@@ -94,38 +92,16 @@ def transition(program_id: int, name: str):
     if name not in TRANSITION_LABELS:
         abort(404)
     try:
-        # A step that cannot be undone is checked in full, then asked about first; the
-        # confirmation form sends it again with confirm=yes (it works without JavaScript).
         commands.fire_transition(get_session(), g.user, program_id, name, now(),
                                  reason=request.form.get("reason", ""),
                                  form=request.form,
-                                 expected_state=request.form.get("expected_state") or None,
-                                 ask_first=request.form.get("confirm") != "yes")
-    except commands.ConfirmFirst as asked:
-        return confirm_step(program_id, asked.transition)
+                                 expected_state=request.form.get("expected_state") or None)
     except Refusal as refusal:
         if refusal.kind == "invalid":
             return main_refused(program_id, refusal, form_step=name)
-        if refusal.kind == "conflict":
-            return moved_on(program_id, refusal)
         return refused(refusal, back=url_for(".show", program_id=program_id))
-    flash_done(gettext(DONE_LABELS[name]))
+    flash_done(gettext("Done: %(step)s.", step=gettext(TRANSITION_LABELS[name])))
     return after_change(program_id, "partial/program_main.html")
-
-
-def confirm_step(program_id: int, step):
-    """"Are you sure?": what the step will do, and the same step again with confirm=yes."""
-    program, rnd, community = queries.program_scope(get_session(), program_id)
-    return render("confirm.html", "partial/confirm.html", program=program, rnd=rnd,
-                  community=community, step=step, form=request.form)
-
-
-def moved_on(program_id: int, refusal: Refusal):
-    """The program as it is NOW, the reason on top (409): a stale tab's step, or one whose
-    time has not come, leaves the person looking at the current state, not a lone message."""
-    context = page_context(program_id)
-    context.update(conflict=explain(refusal.reason))
-    return render("program.html", "partial/program_main.html", 409, **context)
 
 
 def main_refused(program_id: int, refusal: Refusal, **extra):
@@ -188,14 +164,69 @@ def tally(program_id: int):
         return redirect(url_for(".show", program_id=program_id, _anchor="ballot"))
     # Polled every few seconds by every open phone: load only what the count needs.
     session = get_session()
-    scope = queries.program_scope(session, program_id)
-    if scope is None or not commands.roles_on(session, g.user.id, scope[0], scope[1]):
+    found = drafting.readable_program(session, g.user, program_id)
+    if found is None:
         abort(404)
-    program, rnd, _ = scope
+    program, rnd = found.program, found.rnd
     ballot = queries.open_ballot(session, program.id)
     return render("program.html", "partial/tally.html", program=program, ballot=ballot,
                   tally=queries.ballot_tally(session, ballot, rnd) if ballot else None,
                   refresh_seconds=current_app.config["TALLY_REFRESH_SECONDS"])
+
+
+@bp.route("/<id:program_id>/edit", methods=("GET", "POST"))
+@login_required
+def edit(program_id: int):
+    """An author changes a draft: the proposal form, filled in, with the version opened."""
+    session = get_session()
+    if request.method == "POST":
+        try:
+            drafting.edit_program(session, g.user, program_id, request.form,
+                                  request.form.get("version", ""), now())
+        except drafting.StaleDraft as stale:
+            # Nothing was saved: the newer words beside the person's, and the form kept
+            # with the version now saved, so saving again is a choice made knowingly.
+            return _draft_form(program_id, 409, request.form, stale.version,
+                               message=explain(stale.reason), changes=stale.changes)
+        except Refusal as refusal:
+            if refusal.kind != "invalid":
+                return refused(refusal, back=url_for(".show", program_id=program_id))
+            return _draft_form(program_id, 422, request.form,
+                               request.form.get("version", "")[:12],
+                               errors=field_errors(refusal), message=explain(refusal.reason))
+        flash_done(gettext("Draft saved."))
+        return go_to(url_for(".show", program_id=program_id))
+    return _draft_form(program_id)
+
+
+def _draft_form(program_id: int, status: int = 200, form=None, version=None, **extra):
+    try:
+        program, rnd, community, _ = drafting.draft_to_change(get_session(), g.user, program_id)
+    except Refusal as refusal:
+        return refused(refusal, back=url_for(".show", program_id=program_id))
+    if form is None:
+        form = drafting.form_values(drafting.proposal_of(program))
+    return program_form(rnd, community, status, form, program=program,
+                        version=program.version if version is None else version, **extra)
+
+
+@bp.route("/<id:program_id>/delete", methods=("GET", "POST"))
+@login_required
+def delete(program_id: int):
+    """An author deletes a draft, after saying yes on a page that asks (no JavaScript)."""
+    session = get_session()
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        try:
+            round_id = drafting.delete_draft(session, g.user, program_id, now())
+        except Refusal as refusal:
+            return refused(refusal, back=url_for(".show", program_id=program_id))
+        flash_done(gettext("The draft is deleted."))
+        return go_to(url_for("pages.round_board", round_id=round_id))
+    try:
+        program = drafting.draft_to_change(session, g.user, program_id).program
+    except Refusal as refusal:
+        return refused(refusal, back=url_for(".show", program_id=program_id))
+    return render("delete_draft.html", program=program)
 
 
 @bp.post("/<id:program_id>/comments")
