@@ -418,8 +418,9 @@ class ChainWriter:
         self.dusun_id = match.group(1)
 
     def _step(self, program_id: int, name: str, expected: str) -> bool:
+        # confirm=yes: withdraw cannot be undone, so without it the answer is "are you sure?"
         status = self.client.post(f"/programs/{program_id}/transitions/{name}",
-                                  {"expected_state": expected})[0]
+                                  {"expected_state": expected, "confirm": "yes"})[0]
         if status < 400:
             self.acked_steps.append((program_id, name))
             return True

@@ -110,7 +110,8 @@ def test_api_follows_the_web(client, db, people):
     arrange(db, people, "discussion")
     token = login_as(client, people["pendamping"])
     assert send(client, f"/programs/{PROGRAM}/transitions/reject", token,
-                {"reason": "Sudah dibiayai kabupaten.", "expected_state": "discussion"}
+                {"reason": "Sudah dibiayai kabupaten.", "expected_state": "discussion",
+                 "confirm": "yes"}
                 ).status_code == 302
     data = client.get(URL).get_json()
     assert data["state"] == "rejected"

@@ -270,6 +270,13 @@ def fire(page, name: str, expected_state: str, javascript: bool = True) -> None:
     if javascript:
         mark_page(page)
     control.click()
+    # A step that cannot be undone first answers with a confirmation form whose submit
+    # control carries the same data-transition (DESIGN.md): press it too.
+    confirm = page.locator(f'form:has(input[name="confirm"]) [data-transition="{name}"]')
+    expect(page.locator("[data-state]").or_(confirm)).to_have_count(1)
+    if confirm.count():
+        doing(page, f"confirming {name}")
+        confirm.click()
     expect(page.locator("[data-state]")).to_have_attribute("data-state", expected_state)
     if javascript:
         assert_not_reloaded(page, f"the {name} control")

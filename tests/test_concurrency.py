@@ -94,8 +94,8 @@ def test_two_officials_approve_at_once(app, db, people, second_official, slow_de
     before_events = len(events_of(db))
 
     results = together(app, officials, lambda client, token, i: send(
-        client, "/programs/1/transitions/approve", token, {"expected_state": "agreed"},
-        htmx=htmx))
+        client, "/programs/1/transitions/approve", token,
+        {"expected_state": "agreed", "confirm": "yes"}, htmx=htmx))
 
     codes = statuses(results)
     success = 200 if htmx else 302
@@ -120,7 +120,7 @@ def test_two_officials_approve_at_once(app, db, people, second_official, slow_de
 def test_approve_and_return_at_once(app, db, people, second_official, slow_decisions):
     """One official approves while the other sends it back: exactly one decision stands."""
     arrange(db, people, "agreed")
-    steps = [("approve", {}), ("return", {"reason": "Biaya perlu dihitung ulang."})]
+    steps = [("approve", {"confirm": "yes"}), ("return", {"reason": "Biaya perlu dihitung ulang."})]
     results = together(app, [people["kades"], second_official], lambda client, token, i: send(
         client, f"/programs/1/transitions/{steps[i][0]}", token,
         {"expected_state": "agreed", **steps[i][1]}))

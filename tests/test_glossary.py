@@ -6,6 +6,7 @@ import os
 import re
 
 import pytest
+from flask import render_template_string
 from flask_babel import force_locale, gettext
 
 from catalogue import PEOPLE, arrange_village, pages_for
@@ -127,6 +128,9 @@ def test_the_ballot_explains_its_words_beside_them(app, client, db, users, lang)
 def test_a_majority_vote_explains_suara_terbanyak(client, db, users):
     program = arrange(db, users, "voting")
     commands.cast_vote(db, users["warga1"], program, "block", "Terlalu mahal.", utcnow())
+    # The quorum (8 of 12) is reached: a failed consensus, which unlocks the fallback.
+    for i in range(2, 9):
+        commands.cast_vote(db, users[f"warga{i}"], program, "agree", "", utcnow())
     commands.fire_transition(db, users["pendamping"], program, "close_voting", utcnow())
     commands.fire_transition(db, users["pendamping"], program, "open_majority_vote", utcnow())
     db.commit()
@@ -184,3 +188,59 @@ def test_the_glossary_page_lists_every_word_for_anyone(app, client, users, lang)
     login_as(client, users["warga5"], lang)
     home = client.get("/").get_data(as_text=True)
     assert re.search(r'<footer class="foot">\s*<a href="/glossary">', home)
+
+
+# --- each word said once ---------------------------------------------------------------------
+
+def _count(text: str, phrase: str) -> int:
+    """How many times ``phrase``'s words stand in a row in ``text`` (case aside)."""
+    words, part = re.findall(r"\w+", text.lower()), re.findall(r"\w+", phrase.lower())
+    return sum(words[i:i + len(part)] == part for i in range(len(words) - len(part) + 1))
+
+
+def _nesting(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def said_twice(shown: str, term: glossary.Term, word: str) -> list:
+    """The parts of the term or the page's word that ``shown`` repeats, and any nesting."""
+    parts = [p.strip() for p in re.split(r"[()/]", f"{term.term}/{word}") if p.strip()]
+    problems = [p for p in dict.fromkeys(parts) if _count(shown, p) > 1]
+    return problems + (["brackets inside brackets"] if _nesting(shown) > 1 else [])
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_no_term_repeats_itself(app, client, lang):
+    """The defect: "pemungutan suara (pemungutan suara (voting))" on the glossary page."""
+    login_as(client, None, lang)
+    page = client.get("/glossary").get_data(as_text=True)
+    headings = {key: " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+                for key, text in re.findall(r'<dt id="([\w-]+)"[^>]*>(.*?)</dt>', page, re.S)}
+    assert set(headings) == set(glossary.BY_KEY)
+    with app.test_request_context(), force_locale(lang):
+        summaries = helps(render_template_string(
+            '{% from "partial/term.html" import term_help with context %}{{ term_help(*keys) }}',
+            keys=list(glossary.BY_KEY)))
+        for t in glossary.TERMS:
+            word = gettext(t.word)
+            assert said_twice(headings[t.key], t, word) == [], (lang, headings[t.key])
+            assert said_twice(summaries[t.key][0], t, word) == [], (lang, summaries[t.key][0])
+            # Nothing is lost either: the heading names the page's word or the whole term.
+            assert _count(headings[t.key], word) == 1 or _count(headings[t.key], t.term) == 1
+
+
+def test_headword_says_the_term_only_where_it_adds_something():
+    assert glossary.headword("vote", "pemungutan suara") == ("vote", "pemungutan suara")
+    assert glossary.headword("pemungutan suara", "pemungutan suara") == ("pemungutan suara", None)
+    assert glossary.headword("deliberation (musyawarah)", "musyawarah") == (
+        "deliberation (musyawarah)", None)
+    assert glossary.headword("perangkat desa", "kepala desa / perangkat desa") == (
+        "kepala desa / perangkat desa", None)
+    assert glossary.headword("Village Allocation Fund (ADD)", "ADD (Alokasi Dana Desa)") == (
+        "Village Allocation Fund (ADD)", "Alokasi Dana Desa")
+    assert glossary.headword("Alokasi Dana Desa (ADD)", "ADD (Alokasi Dana Desa)") == (
+        "Alokasi Dana Desa (ADD)", None)

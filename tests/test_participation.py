@@ -656,7 +656,8 @@ def test_official_returns_to_assessment(client, db, people):
 def test_official_rejects(client, db, people):
     program_id = planning(db, people, "agreed")
     response = post_step(client, people, program_id, "reject", "kades",
-                         reason="Sudah ada program PAMSIMAS.", expected_state="agreed")
+                         reason="Sudah ada program PAMSIMAS.", expected_state="agreed",
+                         confirm="yes")
     assert response.status_code == 302
     assert state_of(db, program_id) == "rejected"
     assert payloads(db, program_id)[-1] == {"reason": "Sudah ada program PAMSIMAS."}
@@ -671,7 +672,7 @@ def test_official_approves_and_the_work_goes_to_the_end(client, db, people):
                                   ("evaluate", "pendamping", "evaluated")]:
         before = state_of(db, program_id)
         response = post_step(client, people, program_id, name, username, htmx=True,
-                             expected_state=before)
+                             expected_state=before, confirm="yes")
         assert response.status_code == 200, response.get_data(as_text=True)[:1000]
         assert f'data-state="{state}"' in response.get_data(as_text=True)
         assert state_of(db, program_id) == state
@@ -701,7 +702,7 @@ def test_planning_flow_through_http(client, db, people):
     assert post_step(client, people, program_id, "recommend", reason=RECOMMENDATION,
                      expected_state="consultation").status_code == 302
     assert post_step(client, people, program_id, "approve", "kades",
-                     expected_state="agreed").status_code == 302
+                     expected_state="agreed", confirm="yes").status_code == 302
     assert events_of(db, program_id) == [
         ("submit", "draft", "proposed", AUTHOR),
         ("start_assessment", "proposed", "assessment", "pendamping"),
@@ -1308,7 +1309,8 @@ def test_author_withdraws_before_any_vote(client, db, people, template, state):
         hidden = state == "draft" and username != "pendamping"
         assert response.status_code == (404 if hidden else 403)
         assert everything(db) == before
-    response = post_step(client, people, program_id, "withdraw", AUTHOR, expected_state=state)
+    response = post_step(client, people, program_id, "withdraw", AUTHOR, expected_state=state,
+                         confirm="yes")
     assert response.status_code == 302
     assert state_of(db, program_id) == "withdrawn"
     assert events_of(db, program_id)[-1] == ("withdraw", state, "withdrawn", AUTHOR)
@@ -1392,7 +1394,7 @@ def test_history_page_for_members(client, db, people, rendered, role):
     rows = history_rows(page)
     assert [name for name, _ in rows] == [e[0] for e in events]
     for (transition, source, target, username), (_, row) in zip(events, rows):
-        cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)  # data-label: the phone's list
         assert cells[1] == names[username]
         assert cells[3] == f"{STATE_LABELS[source]} → {STATE_LABELS[target]}"
     assert ("Biaya &lt;b&gt;terlalu&lt;/b&gt; besar &amp; lokasi belum jelas."

@@ -182,13 +182,14 @@ def test_refused_transition_with_htmx_is_a_fragment(client, db, people, rendered
 ROUTES = {
     # route: (state of the program, url, form data)
     "submit": ("draft", "/programs/{id}/transitions/submit", {}),
-    "withdraw": ("proposed", "/programs/{id}/transitions/withdraw", {}),
+    # Steps that cannot be undone go through with confirm=yes (the confirmation form's).
+    "withdraw": ("proposed", "/programs/{id}/transitions/withdraw", {"confirm": "yes"}),
     "open_discussion": ("proposed", "/programs/{id}/transitions/open_discussion", {}),
     "open_voting": ("discussion", "/programs/{id}/transitions/open_voting", {}),
     "close_voting": ("voting", "/programs/{id}/transitions/close_voting", {}),
     "reject": ("discussion", "/programs/{id}/transitions/reject",
-               {"reason": "Sudah ditangani kabupaten."}),
-    "approve": ("agreed", "/programs/{id}/transitions/approve", {}),
+               {"reason": "Sudah ditangani kabupaten.", "confirm": "yes"}),
+    "approve": ("agreed", "/programs/{id}/transitions/approve", {"confirm": "yes"}),
     "return": ("agreed", "/programs/{id}/transitions/return",
                {"reason": "Biaya perlu dihitung ulang."}),
     "start_implementation": ("approved", "/programs/{id}/transitions/start_implementation", {}),
@@ -334,7 +335,7 @@ def test_transition_with_a_reason(client, db, people, name, state, username):
     assert re.search(rf'<textarea id="reason-{name}" name="reason"', page)
     reason = "  Anggaran <b>tidak</b> cukup.  "
     response = send(client, f"/programs/1/transitions/{name}", token,
-                    {"reason": reason, "expected_state": state})
+                    {"reason": reason, "expected_state": state, "confirm": "yes"})
     assert response.status_code == 302
     assert state_of(db) == {"reject": "rejected", "return": "discussion"}[name]
     assert payloads(db)[-1]["reason"] == "Anggaran <b>tidak</b> cukup."
@@ -797,7 +798,7 @@ NUL_INPUTS = [
     ("block reason", "voting", "warga1", "/programs/1/votes",
      {"choice": "block", "reason": "tidak\x00setuju"}),
     ("transition reason", "discussion", "pendamping", "/programs/1/transitions/reject",
-     {"reason": "alasan\x00"}),
+     {"reason": "alasan\x00", "confirm": "yes"}),
 ]
 
 
@@ -885,7 +886,7 @@ def test_locality_flow(client, auth, db, people, rendered):
     vote_all([("yes", "")] * 10)
     fire("pendamping", "close_voting", "voting", htmx=True)
     assert state_of(db, program_id) == "agreed"
-    fire("kades", "approve", "agreed")
+    fire("kades", "approve", "agreed", confirm="yes")
     fire("pendamping", "start_implementation", "approved")
     assert state_of(db, program_id) == "implementation"
 

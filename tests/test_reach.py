@@ -445,6 +445,33 @@ def test_room_vote_errors_are_tied_to_fields(site, people):
     assert_errors_tied(page, "a room vote objection without a reason", ".field-error")
 
 
+# --- the history on a phone ---------------------------------------------------------------
+
+# Each event row's cells: where they end, and the column name said before each.
+EVENT_CELLS = """() => [...document.querySelectorAll("[data-event]")].map(row => [...row.cells].map(td => {
+  const r = td.getBoundingClientRect();
+  return {left: r.left, right: r.right, width: r.width,
+          label: getComputedStyle(td, "::before").content, text: td.innerText.trim()};
+}))"""
+
+
+def test_history_is_a_list_of_whole_events_on_a_phone(site, people):
+    """At 360 px each event is one block whose every cell shows within the screen, each
+    led by its column's name: nothing hides off to the side of a scrolling table."""
+    page = people.page("resident")
+    page.goto(path_of(site, "history"))
+    events = page.evaluate(EVENT_CELLS)
+    width = page.evaluate("() => window.innerWidth")
+    assert events, "no event on the history page"
+    for cells in events:
+        assert len(cells) == 5
+        for cell in cells:
+            assert cell["width"] > 0 and cell["left"] >= 0 and cell["right"] <= width + 0.5, cell
+            if cell["text"]:
+                assert cell["label"] not in ("none", "normal", ""), cell
+    assert page.evaluate(OVERFLOW)["scroll"] <= width
+
+
 # --- htmx-swapped content --------------------------------------------------------------------
 
 def test_swapped_ballot_passes_axe(site, people):

@@ -47,6 +47,7 @@ from sqlmodel import Session, select
 
 from workflow import assessment, audit, commands, dates, machine, organizing, step_inputs, voting
 from workflow import guards as g
+from workflow import limits
 from workflow.db import make_engine, normalise_url
 from workflow.guards import Context
 from workflow.models import (Ballot, Comment, Community, Dusun, Event, Finding, Membership,
@@ -450,12 +451,14 @@ class ProgramMachine(RuleBasedStateMachine):
             return "not_found", None
         if expected_state and expected_state != self.state:
             last = self.events[-1] if self.events else None
-            if last and last[0] == name and last[3] == actor:
-                return "noop", None  # a double click: the first one did it
+            # A double click: the same step by the same person from the state the form showed.
+            if last and last[0] == name and last[3] == actor and last[1] == expected_state:
+                return "noop", None  # the first click did it
             return "conflict", None
         ctx = self.context(roles, clean(reason))
         try:
             machine.permitted(self.TEMPLATE, self.state, name, ctx)
+            limits.within(clean(reason), limits.REASON, "reason")  # refused whole, never cut
             inputs = step_inputs.clean_inputs(name, form, self.now)
             return None, machine.fire(self.TEMPLATE, self.state, name,
                                       replace(ctx, outcome=inputs.get("outcome", "")))
@@ -507,7 +510,7 @@ class ProgramMachine(RuleBasedStateMachine):
         inputs = step_inputs.clean_inputs(name, form, self.now)
         assert {key: payload.get(key) for key in inputs} == inputs
         if clean(reason):
-            assert payload["reason"] == clean(reason)[:2000]
+            assert payload["reason"] == clean(reason)
         else:
             assert "reason" not in payload
         self.events.append((name, source, transition.target, actor))
@@ -586,7 +589,7 @@ class ProgramMachine(RuleBasedStateMachine):
         result = self.attempt(expected, lambda s: commands.cast_vote(
             s, self.users[actor], self.program_id, choice, reason, self.now), "cast_vote")
         if result is not REFUSED:
-            ballot.votes[self.users[actor].id] = (choice, clean(reason)[:1000], False, None)
+            ballot.votes[self.users[actor].id] = (choice, clean(reason), False, None)
 
     def record_in_room(self, actor, voter, choice, reason):
         self.tick()
@@ -610,7 +613,7 @@ class ProgramMachine(RuleBasedStateMachine):
             s, self.users[actor], self.program_id, voter_id, choice, reason, self.now),
             "record_room_vote")
         if result is not REFUSED:
-            ballot.votes[voter_id] = (choice, clean(reason)[:1000], True, self.users[actor].id)
+            ballot.votes[voter_id] = (choice, clean(reason), True, self.users[actor].id)
 
     @precondition(lambda self: self.program_id is not None)
     @rule(actor=ACTOR, choice=ANY_CHOICE, reason=VOTE_REASON, in_room=st.booleans(),

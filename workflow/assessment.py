@@ -3,6 +3,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from . import limits
 from .commands import command, program_in_stage
 from .dates import latest_allowed, parse_date
 from .models import Finding, Round
@@ -11,7 +12,7 @@ from .queries import community_zone
 from .reasons import N_, Reason, Refusal
 from .text import clean
 
-LIMITS = {"indicator": 200, "value": 64, "unit": 64, "source": 300}
+LIMITS = limits.FINDING
 # Facts are gathered while the program is in its assessment stage.
 ASSESSING = "assessment"
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from . import audit, machine, queries, step_inputs, voting
+from . import audit, limits, machine, queries, step_inputs, voting
 from .db import begin_write, lock_key
 from .accounts import role_in
 from .models import Ballot, Comment, Event, Program, ProgramAuthor, Round, User, Vote
@@ -25,7 +25,7 @@ from .text import clean
 
 COMMENT_STANCES = ("support", "concern", "question")
 PROPOSERS = {RESIDENT, FACILITATOR, OFFICIAL}
-MAX_COMMENT = 4000
+MAX_COMMENT = limits.COMMENT
 
 
 def command(fn):
@@ -41,6 +41,15 @@ def command(fn):
             session.rollback()
             raise
     return run
+
+
+class ConfirmFirst(Exception):
+    """Raised, before anything is written, instead of firing a step that cannot be undone
+    when the caller asked to hear first: ``transition`` is the step that would happen."""
+
+    def __init__(self, transition):
+        super().__init__(transition.name)
+        self.transition = transition
 
 
 def _not_found():
@@ -165,18 +174,21 @@ def _apply_effects(session, transition, program, rnd, ctx, now, secret=False) ->
 @command
 def fire_transition(session: Session, actor, program_id: int, name: str, now: datetime,
                     reason: str = "", expected_state: str | None = None,
-                    form: dict | None = None) -> Program:
+                    form: dict | None = None, ask_first: bool = False) -> Program:
     """Move the program one step along its template, if the machine allows it.
 
     ``form`` carries what some steps record (the demand delivered, the answer
-    received); it is checked after the role, before the guards.
+    received); it is checked after the role, before the guards. With ``ask_first``
+    a step marked ``confirm`` is checked in full, then :class:`ConfirmFirst` is
+    raised instead of firing it (the web's "are you sure?").
     """
     program, rnd = load_program(session, program_id, lock=True)
     roles = member_roles(session, actor, program, rnd)
     if expected_state and program.state != expected_state:
         last = session.exec(select(Event).where(Event.program_id == program.id)
                             .order_by(Event.id.desc()).limit(1)).first()
-        if last and last.transition == name and last.actor_id == actor.id:
+        if (last and last.transition == name and last.actor_id == actor.id
+                and last.from_state == expected_state):
             return program  # a double-clicked button: the first click did it
         raise Refusal("conflict", Reason(
             N_("Someone else already moved this program on: it is now %(state)s."),
@@ -187,17 +199,20 @@ def fire_transition(session: Session, actor, program_id: int, name: str, now: da
     open_ballot(session, program.id, lock=True)
     ctx = context_for(session, program, rnd, roles, now, clean(reason))
     machine.permitted(template, program.state, name, ctx)
+    limits.within(clean(reason), limits.REASON, "reason")  # refused whole, never cut short
     # "Today" (the default delivery date) is the community's date, not the server's.
     inputs = step_inputs.clean_inputs(name, form, now,
                                       community_zone(session, rnd.community_id))
     ctx = replace(ctx, outcome=inputs.get("outcome", ""))
     transition = machine.fire(template, program.state, name, ctx)
+    if ask_first and transition.confirm:
+        raise ConfirmFirst(transition)
     source = program.state
     # A ballot is secret when the facilitator ticked it on the step that opens it.
     secret = (form or {}).get("secret") in ("on", "true", "1")
     payload = {**inputs, **_apply_effects(session, transition, program, rnd, ctx, now, secret)}
     if clean(reason):
-        payload["reason"] = clean(reason)[:2000]
+        payload["reason"] = clean(reason)
     # The version check refuses a write based on a state someone has since changed.
     moved = session.exec(update(Program).where(
         Program.id == program.id, Program.version == program.version).values(
@@ -223,7 +238,9 @@ def _store_vote(session, ballot, voter_id, choice, reason, now, recorded_by=None
     existing = session.exec(select(Vote).where(
         Vote.ballot_id == ballot.id, Vote.user_id == voter_id)).first()
     vote = existing or Vote(ballot_id=ballot.id, user_id=voter_id)
-    vote.choice, vote.reason, vote.cast_at = choice, clean(reason)[:1000], now
+    # The vote forms tell a reason's problem at the choice (partial/ballot.html, room_vote.html).
+    vote.choice, vote.reason, vote.cast_at = (
+        choice, limits.within(clean(reason), limits.VOTE_REASON, "choice"), now)
     vote.in_room, vote.recorded_by = recorded_by is not None, recorded_by
     session.add(vote)
     return vote

@@ -8,6 +8,7 @@ in everyday words); ``term`` is the word as the domain writes it in Indonesian.
     .venv/bin/python -m workflow.glossary > docs/glossary.md
 """
 import os
+import re
 from dataclasses import dataclass
 
 from .reasons import N_
@@ -38,7 +39,7 @@ TERMS = (
     Term("suara-terbanyak", "suara terbanyak", N_("majority vote (suara terbanyak)"), N_(
         "The answer chosen by the most people wins. It is used only when agreement "
         "(mufakat) was not reached.")),
-    Term("pemungutan-suara", "pemungutan suara (voting)", N_("vote"), N_(
+    Term("pemungutan-suara", "pemungutan suara", N_("vote"), N_(
         "Each resident chooses one answer and the answers are counted. You can change "
         "yours until the vote is closed.")),
     Term("suara-rahasia", "pemungutan suara rahasia", N_("secret ballot"), N_(
@@ -89,7 +90,7 @@ TERMS = (
         "before the vote.")),
     Term("tuntutan", "tuntutan", N_("demand"), N_(
         "What residents ask from the office or person who can change things.")),
-    Term("sasaran", "sasaran (target)", N_("target"), N_(
+    Term("sasaran", "sasaran", N_("target"), N_(
         "The office or person who receives the demand and must answer it, for example "
         "the Bupati.")),
     Term("persetujuan", "persetujuan", N_("approval"), N_(
@@ -121,6 +122,33 @@ FUNDING_TERMS = {"dana_desa": "dana-desa", "add": "add", "swadaya": "swadaya"}
 def state_term(template: str, state: str) -> str | None:
     """The glossary key that explains a stage of a process, if any."""
     return TEMPLATE_STATE_TERMS.get((template, state), STATE_TERMS.get(state))
+
+
+def _tokens(text: str) -> list:
+    return re.findall(r"\w+", text.lower())
+
+
+def _contains(outer: str, inner: str) -> bool:
+    """``inner``'s words appear in ``outer``, in a row ("ADD" in "Village ... Fund (ADD)")."""
+    words, part = _tokens(outer), _tokens(inner)
+    return bool(part) and any(words[i:i + len(part)] == part
+                              for i in range(len(words) - len(part) + 1))
+
+
+def headword(word: str, term: str) -> tuple[str, str | None]:
+    """(the heading, the Indonesian added in brackets or None) for the translated ``word``.
+
+    The term is added only where it says something the word does not, and once: "vote"
+    gets "(pemungutan suara)", "pemungutan suara" nothing, "perangkat desa" becomes the
+    whole "kepala desa / perangkat desa"; never "pemungutan suara (pemungutan suara)".
+    """
+    parts = [part.strip() for part in re.split(r"[()/]", term) if part.strip()]
+    missing = [part for part in parts if not _contains(word, part)]
+    if not missing:
+        return word, None  # "deliberation (musyawarah)", "Alokasi Dana Desa (ADD)"
+    if _contains(term, word):
+        return term, None  # the word is part of the term
+    return word, " / ".join(missing)  # "Village Allocation Fund (ADD)" + "Alokasi Dana Desa"
 
 
 def terms(*keys) -> list:

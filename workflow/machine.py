@@ -23,6 +23,7 @@ class Transition:
     needs_reason: bool = False
     effects: tuple = ()
     asks: tuple = ()      # form fields the step records (checked in commands)
+    confirm: bool = False  # cannot be undone: the web asks "are you sure?" before firing it
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,13 @@ RESIDENT, FACILITATOR, OFFICIAL, ADMIN, AUTHOR = (
 MEMBER_ROLES = (RESIDENT, FACILITATOR, OFFICIAL, ADMIN)
 
 
+# Steps that cannot be undone: the web asks for a confirmation before firing them.
+CONFIRM_FIRST = frozenset({"withdraw", "reject", "approve"})
+
+
 def t(name, source, target, roles, guards=(), needs_reason=False, effects=(), asks=()):
     return Transition(name, source, target, frozenset(roles), tuple(guards),
-                      needs_reason, tuple(effects), tuple(asks))
+                      needs_reason, tuple(effects), tuple(asks), name in CONFIRM_FIRST)
 
 
 def common_tail(approval=True):
@@ -153,4 +157,25 @@ EVENT_LABELS = {
 ROLE_LABELS = {
     RESIDENT: N_("resident"), FACILITATOR: N_("facilitator"), OFFICIAL: N_("village official"),
     ADMIN: N_("administrator"), AUTHOR: N_("an author of the program"),
+}
+# What the flash says once a step is done: what happened, not the button's imperative.
+DONE_LABELS = {
+    "submit": N_("The proposal is submitted."),
+    "open_discussion": N_("The discussion is open."),
+    "open_voting": N_("The vote is open."),
+    "open_majority_vote": N_("The majority vote is open."),
+    "close_voting": N_("The vote is closed."),
+    "reject": N_("The program is rejected."),
+    "approve": N_("The program is approved."),
+    "return": N_("The program is sent back."),
+    "withdraw": N_("The program is withdrawn."),
+    "start_implementation": N_("The work has started."),
+    "complete": N_("The work is marked as completed."),
+    "evaluate": N_("The evaluation is recorded."),
+    "start_assessment": N_("Gathering the facts has started."),
+    "publish_findings": N_("The findings are published."),
+    "recommend": N_("The recommendation is made."),
+    "start_organizing": N_("Organising has started."),
+    "deliver": N_("The demand is recorded as delivered."),
+    "record_response": N_("The response is recorded."),
 }

@@ -1,11 +1,10 @@
 """The rules for what a program proposal must contain (a musrenbang form)."""
-import re
-
 from sqlmodel import Session, select
 
+from . import limits
 from .models import Dusun
 from .reasons import N_, Reason, Refusal
-from .text import clean, is_number
+from .text import clean, is_number, read_whole_number
 
 SECTORS = {
     "infrastructure": N_("Roads, water and buildings"),
@@ -22,23 +21,17 @@ FUNDING_SOURCES = {
     "swadaya": N_("Community self-help (swadaya)"),
     "other": N_("Other"),
 }
-LIMITS = {"title": 200, "problem": 4000, "goal": 4000, "beneficiaries": 200}
+LIMITS = limits.PROGRAM
 MAX_COST = 10 ** 13  # Rp 10 trillion: more than any village budget
+MAX_PEOPLE = 10 ** 7  # more than live in any district
 
 
-def _whole_number(raw: str, field: str, errors: dict, maximum: int, example: str) -> int | None:
-    """Read '15.000.000' or '15000000' as a whole number; blank means unknown."""
-    text = re.sub(r"[\s.,]", "", clean(raw).removeprefix("Rp"))
-    if not text:
-        return None
-    if not is_number(text, 40):
-        errors[field] = Reason(N_("Write a number only, for example %(example)s."),
-                               {"example": example})
-        return None
-    if int(text) > maximum:
-        errors[field] = Reason(N_("That number is too large."))
-        return None
-    return int(text)
+def _whole_number(raw, field: str, errors: dict, maximum: int, rupiah: bool) -> int | None:
+    """The number typed in ``field`` (text.read_whole_number); blank means unknown."""
+    number, problem = read_whole_number(raw, rupiah, maximum)
+    if problem is not None:
+        errors[field] = problem
+    return number
 
 
 def clean_program(session: Session, community_id: int, form: dict) -> dict:
@@ -55,9 +48,9 @@ def clean_program(session: Session, community_id: int, form: dict) -> dict:
         if not values[field]:
             errors[field] = Reason(message)
     values["beneficiaries_count"] = _whole_number(
-        form.get("beneficiaries_count"), "beneficiaries_count", errors, 10 ** 7, "120")
+        form.get("beneficiaries_count"), "beneficiaries_count", errors, MAX_PEOPLE, False)
     values["estimated_cost"] = _whole_number(
-        form.get("estimated_cost"), "estimated_cost", errors, MAX_COST, "15.000.000")
+        form.get("estimated_cost"), "estimated_cost", errors, MAX_COST, True)
     for field in ("rt", "rw"):
         values[field] = clean(form.get(field))
         if values[field] and not is_number(values[field], 3):

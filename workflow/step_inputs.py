@@ -1,6 +1,7 @@
 """What some steps must record besides a reason: a delivered demand, the target's answer."""
 from datetime import date, datetime
 
+from . import limits
 from .dates import DEFAULT_ZONE, community_today, latest_allowed, parse_date
 from .reasons import N_, Reason, Refusal
 from .text import clean
@@ -12,7 +13,7 @@ CHANNELS = {
 OUTCOMES = {
     "granted": N_("Granted"), "partial": N_("Partly granted"), "refused": N_("Refused"),
 }
-MAX_TARGET, MAX_NOTE = 200, 2000
+MAX_TARGET, MAX_NOTE = limits.DEMAND_TARGET, limits.RESPONSE_NOTE
 
 
 def _deliver(form, today: date, latest: date) -> tuple[dict, dict]:

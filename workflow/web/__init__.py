@@ -18,7 +18,7 @@ from ..db import get_session
 from ..sessions import user_for_token
 from ..processes import (EVENT_LABELS, ROLE_LABELS, STATE_LABELS, TEMPLATE_LABELS,
                          TRANSITION_LABELS)
-from .. import glossary
+from .. import glossary, limits
 from ..program_form import FUNDING_SOURCES, SECTORS
 from .assets import htmx_version
 from .extensions import babel, csrf, htmx
@@ -139,6 +139,12 @@ def show_datetime(context, value) -> Markup:
     return Markup('<time datetime="%s">%s</time>') % (moment.isoformat(), text)
 
 
+def limit_hint(n: int) -> Markup:
+    """The longest a field may be, said beside its label ("at most 2.000 letters")."""
+    return Markup('<span class="limit">%s</span>') % gettext(
+        "(at most %(n)s letters)", n=format_decimal(n))
+
+
 def template_helpers() -> dict:
     return {
         "explain": explain, "icon": icon, "person": person, "asset": asset, "csrf_token": generate_csrf, "current_locale": str(get_locale()),
@@ -206,6 +212,8 @@ def init_app(app) -> None:
     app.context_processor(template_helpers)
     app.add_template_filter(json.loads, "fromjson")
     app.jinja_env.globals["glossary"] = glossary  # the help beside technical words
+    # The length limits the commands check, told beside the fields: {{ limit_hint(limits.REASON) }}
+    app.jinja_env.globals.update(limits=limits, limit_hint=limit_hint)
     app.register_error_handler(CSRFError, csrf_refused)
     app.register_error_handler(404, not_found)
     app.register_error_handler(403, forbidden)

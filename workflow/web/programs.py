@@ -4,7 +4,7 @@ from flask_babel import gettext
 
 from .. import commands, drafting, machine, queries
 from ..db import get_session
-from ..processes import FACILITATOR, RESIDENT, TEMPLATES, TRANSITION_LABELS
+from ..processes import DONE_LABELS, FACILITATOR, RESIDENT, TEMPLATES, TRANSITION_LABELS
 from ..reasons import Refusal
 from ..text import is_number
 from ..diagram import layout
@@ -92,16 +92,38 @@ def transition(program_id: int, name: str):
     if name not in TRANSITION_LABELS:
         abort(404)
     try:
+        # A step that cannot be undone is checked in full, then asked about first; the
+        # confirmation form sends it again with confirm=yes (it works without JavaScript).
         commands.fire_transition(get_session(), g.user, program_id, name, now(),
                                  reason=request.form.get("reason", ""),
                                  form=request.form,
-                                 expected_state=request.form.get("expected_state") or None)
+                                 expected_state=request.form.get("expected_state") or None,
+                                 ask_first=request.form.get("confirm") != "yes")
+    except commands.ConfirmFirst as asked:
+        return confirm_step(program_id, asked.transition)
     except Refusal as refusal:
         if refusal.kind == "invalid":
             return main_refused(program_id, refusal, form_step=name)
+        if refusal.kind == "conflict":
+            return moved_on(program_id, refusal)
         return refused(refusal, back=url_for(".show", program_id=program_id))
-    flash_done(gettext("Done: %(step)s.", step=gettext(TRANSITION_LABELS[name])))
+    flash_done(gettext(DONE_LABELS[name]))
     return after_change(program_id, "partial/program_main.html")
+
+
+def confirm_step(program_id: int, step):
+    """"Are you sure?": what the step will do, and the same step again with confirm=yes."""
+    program, rnd, community = queries.program_scope(get_session(), program_id)
+    return render("confirm.html", "partial/confirm.html", program=program, rnd=rnd,
+                  community=community, step=step, form=request.form)
+
+
+def moved_on(program_id: int, refusal: Refusal):
+    """The program as it is NOW, the reason on top (409): a stale tab's step, or one whose
+    time has not come, leaves the person looking at the current state, not a lone message."""
+    context = page_context(program_id)
+    context.update(conflict=explain(refusal.reason))
+    return render("program.html", "partial/program_main.html", 409, **context)
 
 
 def main_refused(program_id: int, refusal: Refusal, **extra):

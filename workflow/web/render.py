@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 
 from flask import abort, flash, g, render_template
-from flask_babel import gettext
+from flask_babel import format_decimal, gettext
 
 from ..processes import ROLE_LABELS, STATE_LABELS, TRANSITION_LABELS
 from ..reasons import Reason, Refusal
@@ -37,6 +37,8 @@ def explain(reason: Reason | str | None) -> str:
         params["transition"] = gettext(TRANSITION_LABELS[params["transition"]])
     if "roles" in params:
         params["roles"] = ", ".join(gettext(ROLE_LABELS[r]) for r in params["roles"])
+    if isinstance(params.get("n"), int):
+        params["n"] = format_decimal(params["n"])  # "2.000 huruf", as the field's hint says
     return gettext(reason.msgid, **params)
 
 
