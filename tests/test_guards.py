@@ -6,7 +6,7 @@ import pytest
 from workflow import guards as g
 from workflow.guards import Context
 from workflow.reasons import Reason
-from workflow.voting import CONSENT, MAJORITY, tally
+from workflow.voting import ADVISORY, CONSENT, MAJORITY, tally
 
 NOW = datetime(2024, 3, 15, 9, 0, tzinfo=timezone.utc)
 WIB = timezone(timedelta(hours=7), "WIB")
@@ -140,12 +140,85 @@ def test_no_vote_opened(opened, passes):
         assert "a vote has already been opened" in str(reason)
 
 
+# --- voting_long_enough -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("elapsed", "required", "hours_shown"), (
+    (timedelta(hours=1), 24, 1),
+    (timedelta(hours=1, minutes=59), 24, 1),
+    (timedelta(0), 24, 0),
+    (timedelta(seconds=1), 1, 0),
+    (timedelta(minutes=59, seconds=59), 1, 0),
+    (timedelta(hours=23, minutes=59, seconds=59), 24, 23),
+    (timedelta(days=1, hours=23), 48, 47),
+    (-timedelta(hours=3), 24, 0),            # a clock behind the opening counts as none
+))
+def test_vote_open_too_short(elapsed, required, hours_shown):
+    """Before the minimum, the refusal names the hours open and the hours required."""
+    reason = g.voting_long_enough(Context(now=NOW, ballot_opened_at=NOW - elapsed,
+                                          min_voting_hours=required))
+    assert isinstance(reason, Reason)
+    assert reason.params == {"hours": hours_shown, "required": required}
+    assert f"the vote has been open {hours_shown} of the required {required} hours" in str(
+        reason)
+    assert str(reason).startswith("voting cannot close yet")
+
+
+def test_vote_open_one_of_twenty_four_hours():
+    """The example of issue #9: open 1 of the required 24 hours."""
+    reason = g.voting_long_enough(Context(now=NOW, ballot_opened_at=since(hours=1),
+                                          min_voting_hours=24))
+    assert str(reason) == ("voting cannot close yet: the vote has been open 1 of the "
+                           "required 24 hours")
+
+
+@pytest.mark.parametrize(("elapsed", "required"), (
+    (timedelta(hours=24), 24),
+    (timedelta(hours=24, seconds=1), 24),
+    (timedelta(days=5), 24),
+    (timedelta(hours=1), 1),
+    (timedelta(hours=48), 48),
+))
+def test_vote_open_long_enough(elapsed, required):
+    """Once the minimum has passed, the vote may be closed."""
+    assert g.voting_long_enough(Context(now=NOW, ballot_opened_at=NOW - elapsed,
+                                        min_voting_hours=required)) is None
+
+
+@pytest.mark.parametrize("opened_at", (NOW, since(seconds=1), since(days=9), None,
+                                       NOW + timedelta(hours=2)))
+@pytest.mark.parametrize("minimum", (0, -1))
+def test_no_voting_minimum_always_passes(opened_at, minimum):
+    """A round without a minimum voting time never holds the close back."""
+    assert g.voting_long_enough(Context(now=NOW, ballot_opened_at=opened_at,
+                                        min_voting_hours=minimum)) is None
+
+
+def test_voting_minimum_without_an_open_ballot_leaves_it_to_the_ballot_guards():
+    """No open ballot: nothing to wait for here (ballot_passed says there is no ballot)."""
+    assert g.voting_long_enough(Context(now=NOW, min_voting_hours=24)) is None
+    assert g.voting_long_enough(Context(min_voting_hours=24)) is None
+
+
+def test_voting_minimum_across_time_zones_and_naive_moments():
+    """Aware moments in other zones compare as instants; a naive one (as stored) is UTC."""
+    opened = datetime(2024, 3, 15, 15, 0, tzinfo=WIB)          # 08:00 UTC, 1 h before NOW
+    assert g.voting_long_enough(Context(now=NOW, ballot_opened_at=opened,
+                                        min_voting_hours=2)).params["hours"] == 1
+    naive = datetime(2024, 3, 14, 9, 0)                        # 24 h before NOW, in UTC
+    assert g.voting_long_enough(Context(now=NOW, ballot_opened_at=naive,
+                                        min_voting_hours=24)) is None
+    assert g.voting_long_enough(Context(now=NOW.replace(tzinfo=None),
+                                        ballot_opened_at=since(hours=3),
+                                        min_voting_hours=24)).params["hours"] == 3
+
+
 # --- consent_round_failed -------------------------------------------------------------
 
 def test_consent_round_failed():
-    """A majority vote is only a fallback after a failed consent round."""
-    assert "only allowed after a consent round" in str(
-        g.consent_round_failed(Context(consent_failed=False)))
+    """A majority vote is only a fallback after a consent round that reached quorum failed."""
+    reason = g.consent_round_failed(Context(consent_failed=False))
+    assert str(reason) == ("a majority vote is only allowed after a consent round "
+                           "(mufakat) that reached quorum has failed")
     assert g.consent_round_failed(Context(consent_failed=True)) is None
 
 
@@ -156,6 +229,8 @@ BLOCKED = tally(CONSENT, ["agree", "agree", "block"], 3, "2/3", "2/3")
 NO_QUORUM = tally(CONSENT, ["agree"], 12, "2/3", "2/3")
 MAJORITY_TIE = tally(MAJORITY, ["yes", "no"], 2, "2/3", "2/3")
 MAJORITY_WIN = tally(MAJORITY, ["yes", "yes", "no"], 3, "2/3", "2/3")
+MAJORITY_NO_QUORUM = tally(MAJORITY, ["yes"] * 7, 12, "2/3", "2/3")
+ADVISORY_POLL = tally(ADVISORY, ["yes", "yes", "no"], 3, "2/3", "2/3")
 
 
 @pytest.mark.parametrize(("ballot", "passed_phrase", "failed_phrase"), (
@@ -165,6 +240,7 @@ MAJORITY_WIN = tally(MAJORITY, ["yes", "yes", "no"], 3, "2/3", "2/3")
     (BLOCKED, "keberatan", None),
     (NO_QUORUM, "quorum is not met", None),
     (MAJORITY_TIE, "no majority", None),
+    (MAJORITY_NO_QUORUM, "7 of 8 votes needed", None),
 ))
 def test_ballot_passed_and_failed(ballot, passed_phrase, failed_phrase):
     """Exactly one of ballot_passed / ballot_failed lets an open ballot through."""
@@ -177,6 +253,12 @@ def test_ballot_passed_and_failed(ballot, passed_phrase, failed_phrase):
             assert phrase in str(reason)
     if ballot is not None:
         assert (g.ballot_passed(ctx) is None) != (g.ballot_failed(ctx) is None)
+
+
+def test_an_advisory_poll_neither_passes_nor_fails():
+    """A poll binds nobody: neither ballot guard lets it through, each says why."""
+    for guard in (g.ballot_passed, g.ballot_failed):
+        assert "binds nobody" in str(guard(Context(ballot=ADVISORY_POLL)))
 
 
 def test_ballot_passed_explains_with_the_tally_reason():
@@ -193,17 +275,19 @@ def test_context_defaults():
     assert ctx.ballot is None
     assert (ctx.ballots_opened, ctx.supporters, ctx.sourced_findings) == (0, 0, 0)
     assert ctx.consent_failed is False
+    assert (ctx.ballot_opened_at, ctx.min_voting_hours) == (None, 0)
     assert ctx.reason == ""
     assert Context().extra is not Context().extra
 
 
 @pytest.mark.parametrize("guard", (
-    g.discussion_long_enough, g.consent_round_failed, g.ballot_passed, g.ballot_failed,
-    g.no_vote_opened, g.enough_supporters, g.findings_with_source))
+    g.discussion_long_enough, g.voting_long_enough, g.consent_round_failed, g.ballot_passed,
+    g.ballot_failed, g.no_vote_opened, g.enough_supporters, g.findings_with_source))
 def test_guards_return_reason_or_none(guard):
     """Every guard answers with a Reason or None, never a bare bool or string."""
     for ctx in (Context(), Context(now=NOW, state_since=NOW, min_discussion_days=7,
-                                   ballot=PASSING, ballots_opened=1, consent_failed=True,
+                                   ballot=PASSING, ballot_opened_at=NOW, min_voting_hours=5,
+                                   ballots_opened=1, consent_failed=True,
                                    supporters=1, supporter_threshold=3,
                                    sourced_findings=1)):
         result = guard(ctx)

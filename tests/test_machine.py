@@ -35,6 +35,10 @@ ABSTAINED = ballot("abstain", "abstain", "abstain")
 NO_QUORUM = ballot("agree", eligible=12)
 MAJORITY_WINS = ballot("yes", "yes", "no", kind=MAJORITY)
 MAJORITY_TIE = ballot("yes", "no", kind=MAJORITY)
+MAJORITY_NO_QUORUM = ballot("yes", "yes", kind=MAJORITY, eligible=12)
+# A vote opened an hour ago in a round that keeps votes open 24 hours.
+FRESH = dict(ballot_opened_at=NOW - timedelta(hours=1), min_voting_hours=24)
+DAY_OLD = dict(ballot_opened_at=NOW - timedelta(hours=24), min_voting_hours=24)
 
 
 def ctx(roles=(), **facts):
@@ -56,6 +60,10 @@ FACT_VARIANTS = {
                                         reason="a reason"),
     "majority tie": dict(ballot=MAJORITY_TIE, ballots_opened=2, consent_failed=True,
                          reason="x", min_discussion_days=0),
+    "vote opened too recently": dict(ballot=PASSES, ballots_opened=1, consent_failed=True,
+                                     reason="r", **FRESH),
+    "no quorum, vote open long enough": dict(ballot=NO_QUORUM, ballots_opened=1,
+                                             reason="r", **DAY_OLD),
 }
 
 
@@ -94,7 +102,9 @@ LOCALITY_TABLE = (
     ("discussion", "open_voting", RESIDENT, {}, "forbidden", "facilitator"),
     ("discussion", "open_voting", OFFICIAL, {}, "forbidden", "facilitator"),
     ("discussion", "open_majority_vote", FACILITATOR, {}, "conflict",
-     "only allowed after a consent round"),
+     "only allowed after a consent round (mufakat) that reached quorum has failed"),
+    ("discussion", "open_majority_vote", FACILITATOR, dict(ballots_opened=1), "conflict",
+     "that reached quorum"),
     ("discussion", "open_majority_vote", FACILITATOR, dict(consent_failed=True), "voting", None),
     ("discussion", "open_majority_vote", FACILITATOR,
      dict(consent_failed=True, state_since=NOW), "voting", None),
@@ -112,6 +122,31 @@ LOCALITY_TABLE = (
     ("voting", "close_voting", FACILITATOR, dict(ballot=MAJORITY_TIE), "discussion", None),
     ("voting", "close_voting", FACILITATOR, dict(ballot=None), "conflict",
      "there is no open ballot"),
+    # The round's minimum voting time holds every close back, whatever the count says.
+    ("voting", "close_voting", FACILITATOR, dict(ballot=PASSES, **FRESH), "conflict",
+     "the vote has been open 1 of the required 24 hours"),
+    ("voting", "close_voting", FACILITATOR, dict(ballot=BLOCKED, **FRESH), "conflict",
+     "the vote has been open 1 of the required 24 hours"),
+    ("voting", "close_voting", FACILITATOR, dict(ballot=NO_QUORUM, **FRESH), "conflict",
+     "voting cannot close yet"),
+    ("voting", "close_voting", FACILITATOR, dict(ballot=MAJORITY_WINS, **FRESH), "conflict",
+     "open 1 of the required 24 hours"),
+    ("voting", "close_voting", FACILITATOR,
+     dict(ballot=PASSES, ballot_opened_at=NOW - timedelta(hours=23, minutes=59),
+          min_voting_hours=24), "conflict", "open 23 of the required 24 hours"),
+    ("voting", "close_voting", FACILITATOR, dict(ballot=PASSES, **DAY_OLD), "agreed", None),
+    ("voting", "close_voting", FACILITATOR, dict(ballot=BLOCKED, **DAY_OLD), "discussion",
+     None),
+    ("voting", "close_voting", FACILITATOR, dict(ballot=NO_QUORUM, **DAY_OLD), "discussion",
+     None),
+    ("voting", "close_voting", FACILITATOR,
+     dict(ballot=PASSES, ballot_opened_at=NOW, min_voting_hours=0), "agreed", None),
+    ("voting", "close_voting", FACILITATOR, dict(ballot=None, min_voting_hours=24),
+     "conflict", "there is no open ballot"),
+    ("voting", "close_voting", OFFICIAL, dict(ballot=PASSES, **FRESH), "forbidden",
+     "facilitator"),
+    ("voting", "close_voting", FACILITATOR, dict(ballot=MAJORITY_NO_QUORUM), "discussion",
+     None),
     ("voting", "close_voting", OFFICIAL, dict(ballot=PASSES), "forbidden", "facilitator"),
     ("voting", "close_voting", RESIDENT, dict(ballot=PASSES), "forbidden", "facilitator"),
     ("discussion", "close_voting", FACILITATOR, dict(ballot=PASSES), "conflict",
@@ -383,9 +418,50 @@ def test_close_voting_records():
     """close_voting has one record per outcome, each closing the ballot."""
     records = {t.target: t for t in LOCALITY.transitions if t.name == "close_voting"}
     assert set(records) == {"agreed", "discussion"}
-    assert records["agreed"].guards == (g.ballot_passed,)
-    assert records["discussion"].guards == (g.ballot_failed,)
+    assert records["agreed"].guards == (g.voting_long_enough, g.ballot_passed)
+    assert records["discussion"].guards == (g.voting_long_enough, g.ballot_failed)
     assert all(t.effects == ("close_ballot",) for t in records.values())
+
+
+@pytest.mark.parametrize("template", (LOCALITY, ACTION), ids=("locality", "action"))
+def test_every_close_voting_waits_for_the_minimum_voting_time(template):
+    """In both templates that vote, every close_voting record first checks the minimum."""
+    records = [t for t in template.transitions if t.name == "close_voting"]
+    assert len(records) == 2
+    assert all(t.guards[0] is g.voting_long_enough for t in records)
+    for tally_ in (PASSES, BLOCKED, NO_QUORUM, MAJORITY_WINS, MAJORITY_TIE):
+        refused = outcome(template, "voting", "close_voting",
+                          ctx(FACILITATOR, ballot=tally_, **FRESH))
+        assert refused.kind == "conflict"
+        assert refused.reason.params == {"hours": 1, "required": 24}
+
+
+@pytest.mark.parametrize("tally_", (PASSES, SPLIT, BLOCKED, ABSTAINED, NO_QUORUM,
+                                    MAJORITY_WINS, MAJORITY_TIE, MAJORITY_NO_QUORUM))
+def test_only_a_consent_round_with_quorum_unlocks_the_majority_fallback(tally_):
+    """After a close, open_majority_vote opens exactly when a consent ballot failed with quorum.
+
+    The context says a consent round failed when a closed consent ballot's verdict is
+    False (queries.ballots_summary over Ballot.passed); a close without quorum leaves it
+    None and the program back in discussion, where only the consent vote may open again.
+    """
+    after = fire(LOCALITY, "voting", "close_voting", ctx(FACILITATOR, ballot=tally_))
+    failed = tally_.kind == CONSENT and tally_.verdict is False
+    facts = dict(ballots_opened=1, consent_failed=failed, state_since=NOW,
+                 min_discussion_days=0)
+    if after.target == "agreed":
+        assert tally_.verdict is True
+        return
+    assert after.target == "discussion"
+    assert outcome(LOCALITY, "discussion", "open_voting", ctx(FACILITATOR, **facts)) == (
+        "voting")
+    fallback = outcome(LOCALITY, "discussion", "open_majority_vote", ctx(FACILITATOR, **facts))
+    if failed:
+        assert fallback == "voting"
+    else:
+        assert isinstance(fallback, Refusal) and fallback.kind == "conflict"
+        assert "that reached quorum" in str(fallback.reason)
+    assert failed is (tally_ in (SPLIT, BLOCKED, ABSTAINED))
 
 
 @pytest.mark.parametrize("ballot_", (PASSES, SPLIT, BLOCKED, ABSTAINED, NO_QUORUM,
@@ -466,11 +542,15 @@ def test_action_open_voting_needs_supporters():
                    ctx(FACILITATOR, supporters=5, supporter_threshold=5)) == "voting"
 
 
-@pytest.mark.parametrize(("ballot_", "target"), (
-    (MAJORITY_WINS, "agreed"), (MAJORITY_TIE, "organizing"), (None, None)))
-def test_action_close_voting(ballot_, target):
-    """Demands are adopted by majority, or organising goes on."""
-    result = outcome(ACTION, "voting", "close_voting", ctx(FACILITATOR, ballot=ballot_))
+@pytest.mark.parametrize(("ballot_", "facts", "target"), (
+    (MAJORITY_WINS, {}, "agreed"), (MAJORITY_TIE, {}, "organizing"),
+    (MAJORITY_NO_QUORUM, {}, "organizing"), (None, {}, None),
+    (MAJORITY_WINS, FRESH, None), (MAJORITY_TIE, FRESH, None),
+    (MAJORITY_WINS, DAY_OLD, "agreed"), (MAJORITY_NO_QUORUM, DAY_OLD, "organizing")))
+def test_action_close_voting(ballot_, facts, target):
+    """Demands are adopted by majority, or organising goes on; not before the minimum time."""
+    result = outcome(ACTION, "voting", "close_voting",
+                     ctx(FACILITATOR, ballot=ballot_, **facts))
     if target is None:
         assert result.kind == "conflict"
     else:
@@ -608,6 +688,10 @@ def test_available_when_everything_is_ready():
     ("voting", FACILITATOR, dict(ballot=PASSES), [("close_voting", None)]),
     ("voting", FACILITATOR, dict(ballot=BLOCKED), [("close_voting", None)]),
     ("voting", FACILITATOR, dict(ballot=None), [("close_voting", "there is no open ballot")]),
+    ("voting", FACILITATOR, dict(ballot=PASSES, **FRESH), [(
+        "close_voting",
+        "voting cannot close yet: the vote has been open 1 of the required 24 hours")]),
+    ("voting", FACILITATOR, dict(ballot=NO_QUORUM, **DAY_OLD), [("close_voting", None)]),
     ("voting", AUTHOR, dict(ballot=PASSES), []),
     ("agreed", OFFICIAL, {}, [("approve", None), ("return", None), ("reject", None)]),
     ("agreed", FACILITATOR, {}, []),

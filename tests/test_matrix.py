@@ -206,8 +206,10 @@ PATHS = {
                      ("agreed", [VOTE_AGREE, "close_voting"]), ("approved", ["approve"]),
                      ("implementation", ["start_implementation"]),
                      ("completed", ["complete"])),
-        # Nobody voted: no quorum, back to discussion with a failed consent round.
-        "failed": ["submit", "open_discussion", "open_voting", "close_voting"],
+        # Eight disagree: the quorum is reached and agreement falls short, a failed consent
+        # round (one closed without quorum would unlock nothing).
+        "failed": ["submit", "open_discussion", "open_voting", ("vote", "disagree"),
+                   "close_voting"],
     },
     "planning": cumulative(("draft", []), ("proposed", ["submit"]),
                            ("assessment", ["start_assessment", ADD_FINDING]),

@@ -585,7 +585,8 @@ def test_recommend_shows_the_recommendation_beside_the_poll(client, db, people):
                          expected_state="consultation")
     assert response.status_code == 302
     assert state_of(db, program_id) == "agreed"
-    assert ballots_of(db, program_id) == [("advisory", False, True)]
+    # A poll binds nobody: closed, it stores no verdict.
+    assert ballots_of(db, program_id) == [("advisory", False, None)]
     last = payloads(db, program_id)[-1]
     assert last["reason"] == reason
     assert last["tally"]["counts"] == {"yes": 5, "no": 2, "abstain": 1}
@@ -650,7 +651,7 @@ def test_official_returns_to_assessment(client, db, people):
     # Published again, it opens a new advisory poll.
     assert post_step(client, people, program_id, "publish_findings",
                      expected_state="assessment").status_code == 302
-    assert ballots_of(db, program_id) == [("advisory", False, False), ("advisory", True, None)]
+    assert ballots_of(db, program_id) == [("advisory", False, None), ("advisory", True, None)]
 
 
 def test_official_rejects(client, db, people):
@@ -869,13 +870,14 @@ def test_leaving_below_the_threshold_closes_the_way_to_a_vote(client, db, people
     assert "1 more supporters needed" in refusal_text(response)
 
 
-@pytest.mark.parametrize(("choices", "state", "passed"), [
-    (["yes"] * 6 + ["no"] * 2, "agreed", True),
-    (["yes"] * 3 + ["no"] * 5, "organizing", False),
-    (["yes"] * 4 + ["no"] * 4, "organizing", False),
-    (["yes"] * 7, "organizing", False),          # 7 of the 8 votes needed for the quorum
+@pytest.mark.parametrize(("choices", "state", "passed", "verdict"), [
+    (["yes"] * 6 + ["no"] * 2, "agreed", True, True),
+    (["yes"] * 3 + ["no"] * 5, "organizing", False, False),
+    (["yes"] * 4 + ["no"] * 4, "organizing", False, False),
+    # 7 of the 8 votes needed for the quorum: not carried, and nothing decided.
+    (["yes"] * 7, "organizing", False, None),
 ], ids=["majority", "minority", "tie", "no-quorum"])
-def test_majority_vote_decides(client, db, people, choices, state, passed):
+def test_majority_vote_decides(client, db, people, choices, state, passed, verdict):
     """The demands are adopted by simple majority (quorum 8 of 12), or go back to organising."""
     program_id = action(db, people, "voting")
     for i, choice in enumerate(choices, start=1):
@@ -885,7 +887,7 @@ def test_majority_vote_decides(client, db, people, choices, state, passed):
     response = post_step(client, people, program_id, "close_voting", expected_state="voting")
     assert response.status_code == 302
     assert state_of(db, program_id) == state
-    assert ballots_of(db, program_id) == [("majority", False, passed)]
+    assert ballots_of(db, program_id) == [("majority", False, verdict)]
     assert payloads(db, program_id)[-1]["tally"]["passed"] is passed
 
 

@@ -21,7 +21,10 @@ the model and with the template:
 - ``audit.verify`` accepts the chain;
 - at most one open ballot, open exactly while the program is voting (consultation for
   planning); the rows of every ballot are the votes cast, one per person, and a closed
-  ballot's rows are the tally its closing event recorded;
+  ballot's rows are the tally its closing event recorded, and its stored verdict is True
+  (carried), False (fell short with quorum) or None (closed without quorum, or an
+  advisory poll, which binds nobody); only a consent ballot with the verdict False
+  unlocks the majority fallback, and no vote closes before the round's minimum time;
 - supporters, findings and comments are the rows the model expects; and
 - a refused command left every table and the program row as they were.
 
@@ -41,7 +44,7 @@ import pytest
 from hypothesis import HealthCheck, event, settings, strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition,
                                  rule, run_state_machine_as_test)
-from sqlalchemy import create_engine, event as sqlalchemy_event, func, text
+from sqlalchemy import create_engine, event as sqlalchemy_event, func, text, update
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
@@ -219,7 +222,10 @@ def copies(backend, tmp_path):
 class BallotModel:
     kind: str
     secret: bool = False
+    opened_at: datetime | None = None
     open: bool = True
+    # The verdict once closed: True carried, False fell short with quorum, None decided
+    # nothing (closed without quorum, or an advisory poll).
     passed: bool | None = None
     # user id -> (choice, reason, in_room, recorded_by), in the order the rows were made
     votes: dict = field(default_factory=dict)
@@ -298,6 +304,12 @@ class ProgramMachine(RuleBasedStateMachine):
         """Time passes between two commands (each command and its prediction share a clock)."""
         self.now += timedelta(seconds=37)
 
+    @precondition(lambda self: self.program_id is not None)
+    @rule(minutes=st.sampled_from([20, 61, 150]))
+    def time_passes(self, minutes):
+        """A while passes with nobody doing anything (a vote may reach its minimum time)."""
+        self.now += timedelta(minutes=minutes)
+
     def dated(self, form):
         """The form with its relative dates ("@+1") made absolute against the clock."""
         if not form:
@@ -337,7 +349,10 @@ class ProgramMachine(RuleBasedStateMachine):
             roles=roles, now=self.now, state_since=self.state_since,
             min_discussion_days=self.round.min_discussion_days,
             ballot=self.tally(ballot) if ballot else None,
+            ballot_opened_at=ballot.opened_at if ballot else None,
+            min_voting_hours=self.round.min_voting_hours,
             ballots_opened=len(self.ballots),
+            # Only a consent round that reached quorum and fell short unlocks the fallback.
             consent_failed=any(b.kind == voting.CONSENT and b.passed is False
                                for b in self.ballots),
             supporters=len(self.supporters), supporter_threshold=self.round.supporter_threshold,
@@ -382,12 +397,18 @@ class ProgramMachine(RuleBasedStateMachine):
 
     # --- program -------------------------------------------------------------------------------
 
-    @initialize(author=st.sampled_from(PROPOSERS), hour=st.integers(0, 23))
-    def create_program(self, author, hour):
+    @initialize(author=st.sampled_from(PROPOSERS), hour=st.integers(0, 23),
+                min_voting_hours=st.sampled_from([0, 0, 1]))
+    def create_program(self, author, hour, min_voting_hours):
         # The clock starts today at ``hour`` UTC: late enough, tomorrow's UTC date is
         # already today in Indonesia.
         self.now = self.now.replace(hour=hour)
         with Session(self.engine, expire_on_commit=False) as s:
+            # Some rounds keep a vote open an hour before it may close (see time_passes).
+            s.exec(update(Round).where(Round.id == self.round.id).values(
+                min_voting_hours=min_voting_hours))
+            s.commit()
+            self.round.min_voting_hours = min_voting_hours
             program = commands.create_program(s, self.users[author], self.round.id,
                                               PROGRAM_FORM, "", self.now)
             self.values = clean_program(s, self.village_id, PROGRAM_FORM)
@@ -497,14 +518,18 @@ class ProgramMachine(RuleBasedStateMachine):
                         "open_advisory_poll": voting.ADVISORY}[effect]
                 secret = (form or {}).get("secret") in SECRET_WORDS
                 assert (payload["ballot"], payload["secret"]) == (kind, secret)
-                self.ballots.append(BallotModel(kind, secret))
+                self.ballots.append(BallotModel(kind, secret, self.now))
             elif effect == "close_ballot":
                 ballot = self.open_ballot()
                 if ballot is None:
                     assert "tally" not in payload
                     continue
                 result_tally = self.tally(ballot)
-                ballot.open, ballot.passed = False, result_tally.passed
+                ballot.open, ballot.passed = False, result_tally.verdict
+                if ballot.kind == voting.ADVISORY:
+                    assert ballot.passed is None and "passed" not in payload["tally"]
+                elif ballot.kind == voting.CONSENT and not result_tally.quorum_met:
+                    event("consent vote closed without quorum")
                 assert payload["tally"] == result_tally.as_dict(), (payload, result_tally)
                 assert payload["objections"] == ballot.objections()
         inputs = step_inputs.clean_inputs(name, form, self.now)
@@ -835,7 +860,14 @@ class ProgramMachine(RuleBasedStateMachine):
                                       self.round.consent_threshold).counts
             assert tally["counts"] == counts_now
             assert tally["cast"] == sum(1 for v in votes if v[0] == ballot_id)
-            assert tally["passed"] == passed
+            if kind == voting.ADVISORY:
+                # A poll binds nobody: no verdict stored, none in its event.
+                assert passed is None
+                assert "passed" not in tally and "quorum_met" not in tally
+            else:
+                # Carried, fell short with quorum, or (no quorum) decided nothing.
+                assert passed == (tally["passed"] if tally["quorum_met"] else None), (
+                    passed, tally)
 
         # Supporters, findings and comments are the rows the model expects.
         assert supporters_count == len(supporters) == len(set(supporters))

@@ -192,11 +192,83 @@ def test_majority_ignores_consent_threshold():
     assert result.passed
 
 
-def test_advisory_poll_counts_like_majority():
-    """The advisory poll is yes / no / abstain, decided like a majority."""
-    assert majority(yes=2, no=1, kind=ADVISORY).passed
-    assert not majority(yes=1, no=1, kind=ADVISORY).passed
-    assert set(majority(kind=ADVISORY, eligible=3).counts) == {"yes", "no", "abstain"}
+@pytest.mark.parametrize(("votes", "eligible"), (
+    ({"yes": 2, "no": 1}, None),
+    ({"yes": 1, "no": 1}, None),
+    ({"yes": 0, "no": 9, "abstain": 1}, None),
+    ({"yes": 7}, 12),                 # below the 2/3 a binding vote would need
+    ({"yes": 1}, 100),
+    ({}, 12),
+    ({}, 0),
+))
+def test_advisory_poll_has_no_verdict(votes, eligible):
+    """An advisory poll binds nobody: no pass, no fail, no quorum, whatever was cast."""
+    result = majority(**votes, eligible=eligible, kind=ADVISORY)
+    assert result.binding is False
+    assert result.passed is None
+    assert result.quorum_met is None
+    assert result.verdict is None
+    assert "binds nobody" in str(result.outcome_reason)
+    stored = result.as_dict()
+    assert "passed" not in stored and "quorum_met" not in stored and "needed" not in stored
+    assert stored["counts"] == {"yes": votes.get("yes", 0), "no": votes.get("no", 0),
+                                "abstain": votes.get("abstain", 0)}
+    assert stored["turnout_percent"] == result.turnout
+
+
+def test_advisory_poll_reports_its_turnout():
+    """Seven of twelve residents took part: 58%, counts and turnout, nothing else."""
+    result = majority(yes=5, no=1, abstain=1, eligible=12, kind=ADVISORY)
+    assert result.as_dict() == {
+        "kind": ADVISORY, "counts": {"yes": 5, "no": 1, "abstain": 1}, "cast": 7,
+        "eligible": 12, "turnout_percent": 58}
+
+
+@pytest.mark.parametrize(("cast", "eligible", "percent"), (
+    (7, 12, 58),      # 58.33
+    (8, 12, 67),      # 66.67
+    (1, 8, 13),       # 12.5 rounds half up
+    (1, 3, 33),
+    (2, 3, 67),
+    (0, 12, 0),
+    (12, 12, 100),
+    (1, 200, 1),      # 0.5 rounds half up
+    (1, 201, 0),      # 0.4975
+    (0, 0, None),
+    (3, 0, None),
+))
+def test_turnout_percent(cast, eligible, percent):
+    """The share of residents who took part, a whole percent rounded half up, exactly."""
+    assert voting.turnout_percent(cast, eligible) == percent
+
+
+@pytest.mark.parametrize(("kind", "votes", "eligible", "verdict"), (
+    (CONSENT, {"agree": 8}, 12, True),
+    (CONSENT, {"agree": 6, "block": 2}, 12, False),     # quorum, an objection
+    (CONSENT, {"agree": 4, "disagree": 4}, 12, False),  # quorum, too little agreement
+    (CONSENT, {"abstain": 8}, 12, False),
+    (CONSENT, {"agree": 7}, 12, None),                  # no quorum: decided nothing
+    (CONSENT, {"agree": 2, "block": 5}, 12, None),      # a block without quorum too
+    (CONSENT, {}, 12, None),
+    (CONSENT, {}, 0, None),
+    (MAJORITY, {"yes": 5, "no": 3}, 12, True),
+    (MAJORITY, {"yes": 4, "no": 4}, 12, False),
+    (MAJORITY, {"yes": 7}, 12, None),
+    (MAJORITY, {}, 12, None),
+    (ADVISORY, {"yes": 12}, 12, None),
+    (ADVISORY, {"no": 12}, 12, None),
+))
+def test_verdict(kind, votes, eligible, verdict):
+    """What a closed ballot stores: carried, fell short with quorum, or nothing decided."""
+    counts = dict.fromkeys(CHOICES[kind], 0) | votes
+    choices = [choice for choice, n in counts.items() for _ in range(n)]
+    result = tally(kind, choices, eligible, TWO_THIRDS, TWO_THIRDS)
+    assert result.verdict is verdict
+    if kind != ADVISORY:
+        # The tally still tells why it was not carried, quorum first.
+        assert result.passed is (verdict is True)
+        assert result.quorum_met is (verdict is not None)
+        assert result.as_dict()["quorum_met"] is result.quorum_met
 
 
 @pytest.mark.parametrize(("kind", "choices"), (
@@ -263,12 +335,19 @@ def test_tally_properties(ballot):
     for choice in CHOICES[kind]:
         assert result.counts[choice] == choices.count(choice)
     assert result.needed == quorum_needed(eligible, quorum)
+    if kind == ADVISORY:
+        assert (result.passed, result.quorum_met, result.verdict) == (None, None, None)
+        assert set(result.as_dict()) == {"kind", "counts", "cast", "eligible",
+                                         "turnout_percent"}
+        return
     if result.passed:
         assert result.quorum_met
         assert result.outcome_reason is None
     else:
         assert result.outcome_reason is not None
     assert result.as_dict()["passed"] is result.passed
+    # Only a ballot that reached its quorum decided anything.
+    assert result.verdict is (result.passed if result.quorum_met else None)
 
 
 @given(ballots(kinds=(CONSENT,)))
@@ -292,7 +371,7 @@ def test_consent_matches_integer_arithmetic(ballot):
     assert result.passed is expected
 
 
-@given(ballots(kinds=(MAJORITY, ADVISORY)))
+@given(ballots(kinds=(MAJORITY,)))
 def test_majority_matches_integer_arithmetic(ballot):
     """The majority rule is quorum and yes > no, nothing more."""
     kind, choices, eligible, quorum, threshold = ballot

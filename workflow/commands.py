@@ -163,7 +163,9 @@ def _apply_effects(session, transition, program, rnd, ctx, now, secret=False) ->
             ballot = open_ballot(session, program.id, lock=True)
             if ballot is not None:
                 result = ballot_tally(session, ballot, rnd)
-                ballot.closed_at, ballot.passed = now, result.passed
+                # The verdict: True carried, False fell short with quorum, NULL decided
+                # nothing (no quorum: to be held again; or an advisory poll).
+                ballot.closed_at, ballot.passed = now, result.verdict
                 session.add(ballot)
                 payload["tally"] = result.as_dict()
                 # The objections are what the next round of discussion must answer.

@@ -4,7 +4,7 @@ Each guard names the missing condition in its refusal, so the person who
 pressed the button learns what still has to happen.
 """
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 from .reasons import N_, Reason
 from .voting import Tally
@@ -18,8 +18,10 @@ class Context:
     state_since: datetime | None = None
     min_discussion_days: int = 0
     ballot: Tally | None = None          # the open ballot's tally, if any
+    ballot_opened_at: datetime | None = None  # when the open ballot was opened
+    min_voting_hours: int = 0            # the round's minimum time a vote stays open
     ballots_opened: int = 0              # ballots ever opened on this program
-    consent_failed: bool = False         # a consent round has failed before
+    consent_failed: bool = False         # a consent round that reached quorum has failed
     supporters: int = 0
     supporter_threshold: int = 0
     sourced_findings: int = 0
@@ -40,11 +42,37 @@ def discussion_long_enough(ctx: Context) -> Reason | None:
     return None
 
 
+def _utc(moment: datetime) -> datetime:
+    """An aware moment; a naive one is UTC (how the database may give it back)."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def voting_long_enough(ctx: Context) -> Reason | None:
+    """The round's minimum voting time has passed since the open ballot was opened.
+
+    Residents who work away from the village during the day get their chance to vote
+    before anyone may close it.
+    """
+    if ctx.min_voting_hours <= 0 or ctx.ballot_opened_at is None:
+        return None
+    seconds = (_utc(ctx.now) - _utc(ctx.ballot_opened_at)).total_seconds()
+    hours = max(int(seconds // 3600), 0)
+    if hours < ctx.min_voting_hours:
+        return Reason(N_("voting cannot close yet: the vote has been open %(hours)s of the "
+                         "required %(required)s hours"),
+                      {"hours": hours, "required": ctx.min_voting_hours})
+    return None
+
+
 def consent_round_failed(ctx: Context) -> Reason | None:
-    """Majority voting is only a fallback after a failed consent round."""
+    """Majority voting is only a fallback after a consent round that reached quorum failed.
+
+    A consent vote closed without quorum decided nothing: it is held again, as a
+    musyawarah without quorum is postponed, and unlocks no fallback.
+    """
     if not ctx.consent_failed:
         return Reason(N_("a majority vote is only allowed after a consent round "
-                         "(mufakat) has failed"))
+                         "(mufakat) that reached quorum has failed"))
     return None
 
 
@@ -55,8 +83,11 @@ def ballot_passed(ctx: Context) -> Reason | None:
 
 
 def ballot_failed(ctx: Context) -> Reason | None:
+    """The ballot is not carried: it fell short, or it was closed without quorum."""
     if ctx.ballot is None:
         return Reason(N_("there is no open ballot"))
+    if not ctx.ballot.binding:
+        return ctx.ballot.outcome_reason
     if ctx.ballot.passed:
         return Reason(N_("the ballot passed"))
     return None

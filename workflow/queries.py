@@ -33,7 +33,11 @@ def open_ballot(session: Session, program_id: int, lock: bool = False) -> Ballot
 
 
 def ballots_summary(session: Session, program_id: int) -> tuple[int, bool]:
-    """(ballots ever opened, whether a consent round has failed)."""
+    """(ballots ever opened, whether a consent round that reached quorum has failed).
+
+    A consent ballot closed without quorum keeps ``passed`` NULL (it decided nothing),
+    so it does not count as failed and unlocks no majority fallback.
+    """
     rows = session.exec(select(Ballot.kind, Ballot.passed).where(
         Ballot.program_id == program_id)).all()
     return len(rows), any(k == voting.CONSENT and p is False for k, p in rows)
@@ -59,6 +63,18 @@ def ballot_tally(session: Session, ballot: Ballot, rnd: Round) -> voting.Tally:
     return voting.tally(ballot.kind, choices,
                         eligible_voters(session, rnd.community_id, ballot.id),
                         rnd.quorum, rnd.consent_threshold)
+
+
+def last_result(history_rows: list) -> dict | None:
+    """The tally the newest closing step recorded: the last closed ballot's result.
+
+    Pure, over already loaded history rows; every step that closes a ballot stores it.
+    """
+    for event, _name in reversed(history_rows):
+        tally = json.loads(event.payload or "{}").get("tally")
+        if tally:
+            return tally
+    return None
 
 
 def supporters_count(session: Session, program_id: int) -> int:
@@ -134,6 +150,8 @@ def context_for(session: Session, program: Program, rnd: Round, roles: frozenset
         roles=roles, now=now, state_since=program.state_since,
         min_discussion_days=rnd.min_discussion_days,
         ballot=ballot_tally(session, ballot, rnd) if ballot else None,
+        ballot_opened_at=ballot.opened_at if ballot else None,
+        min_voting_hours=rnd.min_voting_hours,
         ballots_opened=opened, consent_failed=consent_failed,
         supporters=supporters_count(session, program.id),
         sourced_findings=sourced_findings(session, program.id),

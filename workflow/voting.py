@@ -4,6 +4,11 @@ A *consent* ballot (musyawarah mufakat) passes when the quorum is met,
 nobody blocks, and agree / (agree + disagree) reaches the round's consent
 threshold. A *majority* ballot (suara terbanyak) passes when the quorum is
 met and yes outnumbers no. Abstentions count toward the quorum only.
+
+A ballot closed without its quorum decided nothing: it neither passed nor
+failed (a musyawarah without quorum is postponed, not lost). An *advisory*
+poll binds nobody and is never judged at all: it reports its counts and the
+share of residents who took part.
 """
 from dataclasses import dataclass
 from fractions import Fraction
@@ -37,6 +42,16 @@ def quorum_needed(eligible: int, quorum) -> int:
     return ceil(eligible * as_fraction(quorum))
 
 
+def turnout_percent(cast: int, eligible: int) -> int | None:
+    """The share of eligible residents who took part, a whole percent rounded half up.
+
+    Integer arithmetic only (7 of 12 is 58); None when nobody is eligible.
+    """
+    if eligible <= 0:
+        return None
+    return (200 * cast + eligible) // (2 * eligible)
+
+
 @dataclass(frozen=True)
 class Tally:
     kind: str
@@ -46,17 +61,35 @@ class Tally:
     threshold: Fraction
 
     @property
+    def binding(self) -> bool:
+        """Whether the ballot decides anything (an advisory poll does not)."""
+        return self.kind != ADVISORY
+
+    @property
     def cast(self) -> int:
         return sum(self.counts.values())
 
     @property
-    def quorum_met(self) -> bool:
+    def turnout(self) -> int | None:
+        """The percentage of eligible residents who took part (see turnout_percent)."""
+        return turnout_percent(self.cast, self.eligible)
+
+    @property
+    def quorum_met(self) -> bool | None:
+        """Whether enough residents voted for the decision to count; None for a poll."""
+        if not self.binding:
+            return None
         return self.eligible > 0 and self.cast >= self.needed
 
     @property
     def outcome_reason(self) -> Reason | None:
-        """Why the ballot does not pass, or None when it passes."""
+        """Why the ballot does not pass, or None when it passes.
+
+        An advisory poll neither passes nor fails: asked anyway, it says so.
+        """
         c = self.counts
+        if not self.binding:
+            return Reason(N_("an advisory poll binds nobody: it neither passes nor fails"))
         if not self.quorum_met:
             return Reason(N_("the quorum is not met: %(cast)s of %(needed)s votes needed"),
                           {"cast": self.cast, "needed": self.needed})
@@ -75,13 +108,32 @@ class Tally:
         return None
 
     @property
-    def passed(self) -> bool:
+    def passed(self) -> bool | None:
+        """Whether the ballot would be carried if closed now; None for an advisory poll."""
+        if not self.binding:
+            return None
         return self.outcome_reason is None
 
+    @property
+    def verdict(self) -> bool | None:
+        """What the ballot decided, as Ballot.passed stores it.
+
+        True: carried. False: the quorum was reached and the proposal fell short (a
+        block, too little agreement, no majority). None: nothing was decided, because
+        the quorum was not reached or the ballot is an advisory poll.
+        """
+        if not self.binding or not self.quorum_met:
+            return None
+        return self.passed
+
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "counts": dict(self.counts), "cast": self.cast,
-                "eligible": self.eligible, "needed": self.needed,
-                "quorum_met": self.quorum_met, "passed": self.passed}
+        """The tally as an event payload and the API record it; a poll has no verdict."""
+        result = {"kind": self.kind, "counts": dict(self.counts), "cast": self.cast,
+                  "eligible": self.eligible}
+        if not self.binding:
+            return {**result, "turnout_percent": self.turnout}
+        return {**result, "needed": self.needed, "quorum_met": self.quorum_met,
+                "passed": self.passed}
 
 
 def tally(kind: str, choices, eligible: int, quorum, threshold) -> Tally:

@@ -44,6 +44,7 @@ def page_context(program_id: int) -> dict:
         "roll": queries.resident_roll(session, community.id, ballot)
         if ballot and FACILITATOR in roles else [],
         "last_ballot": last_ballot,
+        "last_result": queries.last_result(history) if last_ballot else None,
         "objections": queries.objections(session, ballot or last_ballot),
         "open_choices": queries.open_choices(session, ballot or last_ballot),
         "history": history,
