@@ -477,7 +477,8 @@ def test_action_program_from_proposal_to_escalation(village, village_without_js)
     deliver.locator("[name=target]").fill(TARGET)
     fire(pendamping, "deliver", "action")
     expect(pendamping.locator("[data-demand-target]")).to_have_text(TARGET)
-    expect(pendamping.locator("#outcome")).to_contain_text(today)
+    # Shown in the reader's words, with the ISO date kept in the <time> element.
+    expect(pendamping.locator(f'#outcome time[datetime="{today}"]')).to_have_count(1)
 
     # The target refuses: the residents organise again (escalate).
     respond = step_form(pendamping, "record_response")
