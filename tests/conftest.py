@@ -25,6 +25,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from jinja2 import BytecodeCache
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
@@ -307,11 +308,34 @@ def database_url(backend, databases):
     yield url
     databases.release(url)
 
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates kept in memory for the session (keyed, as Jinja does, by the
+    template's name and a checksum of its source)."""
+
+    def __init__(self):
+        self.compiled = {}
+        self.lock = threading.Lock()
+
+    def load_bytecode(self, bucket):
+        with self.lock:
+            code = self.compiled.get((bucket.key, bucket.checksum))
+        if code is not None:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket):
+        with self.lock:
+            self.compiled[(bucket.key, bucket.checksum)] = bucket.code
+
+
+_TEMPLATES = _SharedBytecode()
+
 
 @pytest.fixture
 def app(database_url):
     app = create_app({"TESTING": True, "DATABASE_URL": database_url,
                       "SECRET_KEY": "test-secret", "TALLY_REFRESH_SECONDS": 1})
+    # Every test's app compiles the same templates: compile each once for the session.
+    app.jinja_env.bytecode_cache = _TEMPLATES
     yield app
     app.extensions[ENGINE_KEY].dispose()
 
