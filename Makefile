@@ -66,7 +66,7 @@ run: setup-run
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
 test: setup system-packages
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --durations=30
 
 bench: setup-run
 	$(BIN)/python bench/pages.py

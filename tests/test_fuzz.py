@@ -35,7 +35,6 @@ it): the real parameters take half a second per verification on a small machine.
 import itertools
 import os
 import re
-import shutil
 import traceback
 from dataclasses import dataclass, field
 from typing import Callable
@@ -44,8 +43,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from argon2 import PasswordHasher
 from hypothesis import HealthCheck, given, note, settings, strategies as st
-from sqlalchemy import MetaData, create_engine, select as sa_select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import MetaData, select as sa_select, update
 from sqlmodel import Session, SQLModel, select
 from werkzeug.datastructures import MultiDict
 
@@ -55,7 +53,7 @@ from helpers import (ACTION_ROUND, LOCALITY_ROUND, PLANNING_ROUND, VALID_PROGRAM
 from helpers import people  # noqa: F401  (a fixture)
 from workflow import accounts, assessment, audit, commands, demo, organizing
 from workflow.accounts import create_user
-from workflow.db import ENGINE_KEY, make_engine, normalise_url
+from workflow.db import ENGINE_KEY, make_engine
 from workflow.models import Community, Dusun, Finding, Membership, Round, User
 from workflow.processes import STATE_LABELS, TRANSITION_LABELS
 from workflow.program_form import FUNDING_SOURCES, MAX_COST, SECTORS
@@ -489,56 +487,27 @@ def _build_world(url: str) -> dict:
     }
 
 
-def _pg_admin(url: str):
-    admin_url = make_url(normalise_url(url)).set(database="postgres")
-    return create_engine(admin_url, isolation_level="AUTOCOMMIT")
-
-
 @pytest.fixture(scope="session")
-def world_template(backend, tmp_path_factory):
-    """The seeded demo database with the fuzz world built on it, once per backend."""
-    kind, template = backend
-    if kind == "sqlite":
-        path = tmp_path_factory.mktemp("fuzz") / "world.sqlite3"
-        shutil.copyfile(template, path)
-        with pytest.MonkeyPatch.context() as patch:
-            _cheap_hashing(patch)
-            ids = _build_world(f"sqlite:///{path}")
-        yield kind, path, ids
-        return
-    base = os.environ["TEST_DATABASE_URL"]
-    name = f"musyawarah_fuzzworld_{os.getpid()}"
-    admin = _pg_admin(base)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+def world_template(backend, databases):
+    """(template, ids): the seeded demo database with the fuzz world built on it, once per
+    backend."""
     with pytest.MonkeyPatch.context() as patch:
         _cheap_hashing(patch)
-        ids = _build_world(make_url(normalise_url(base)).set(database=name)
-                           .render_as_string(hide_password=False))
-    yield kind, name, ids
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        return databases.template(backend[1], _build_world)
 
 
 @pytest.fixture
-def world(world_template, database_url, cheap_hashing):
-    """The test's own copy of the fuzz world; request it before ``app`` (nothing may have
-    opened the test's database yet)."""
-    kind, source, ids = world_template
-    if kind == "sqlite":
-        path = make_url(database_url).database
-        assert not os.path.exists(path + "-wal"), "the test database was opened before the copy"
-        shutil.copyfile(source, path)
-    else:
-        name = make_url(normalise_url(database_url)).database
-        admin = _pg_admin(os.environ["TEST_DATABASE_URL"])
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
-        admin.dispose()
-    return ids
+def database_url(world_template, databases):
+    """The test's own copy of the fuzz world (in place of conftest's bare demo village)."""
+    url = databases.copy(world_template[0])
+    yield url
+    databases.release(url)
+
+
+@pytest.fixture
+def world(world_template, cheap_hashing):
+    """The ids of the fuzz world's programs, findings, rounds, people and dusun."""
+    return world_template[1]
 
 
 _fresh = itertools.count(1)
@@ -739,7 +708,6 @@ class Env:
 
 @pytest.fixture
 def env(world, app, client, db, people, tables):
-    """``world`` comes first: it copies the database before anything opens it."""
     return Env(world=world, app=app, client=client, db=db, people=people, tables=tables)
 
 

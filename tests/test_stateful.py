@@ -28,30 +28,24 @@ the model and with the template:
 - supporters, findings and comments are the rows the model expects; and
 - a refused command left every table and the program row as they were.
 
-Every hypothesis example gets a fresh copy of the seeded demo database (a file copy on
-SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL), made in the machine's
-constructor and dropped in its teardown.
+Every hypothesis example gets a fresh copy of the seeded demo database (conftest's
+``databases``), made in the machine's constructor and given back in its teardown.
 """
-import itertools
 import json
-import os
-import shutil
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, event, settings, strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition,
                                  rule, run_state_machine_as_test)
-from sqlalchemy import create_engine, event as sqlalchemy_event, func, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import event as sqlalchemy_event, func, update
 from sqlmodel import Session, select
 
 from workflow import assessment, audit, commands, dates, machine, organizing, step_inputs, voting
 from workflow import guards as g
 from workflow import limits
-from workflow.db import make_engine, normalise_url
+from workflow.db import make_engine
 from workflow.guards import Context
 from workflow.models import (Ballot, Comment, Community, Dusun, Event, Finding, Membership,
                              Program, ProgramAuthor, Round, Supporter, User, Vote)
@@ -169,51 +163,23 @@ BODY = st.one_of(st.sampled_from(["Setuju, ini penting", "", " \n ", "b" * 4001]
 
 # --- fresh databases --------------------------------------------------------------------------
 
-_serial = itertools.count()
-
-
 class Copies:
-    """Fresh copies of the seeded demo database (conftest's ``backend``), one per example."""
+    """Fresh copies of the seeded demo database (conftest's ``backend``), one per example,
+    from conftest's factory ``databases``."""
 
-    def __init__(self, backend, tmp_path):
-        self.kind, self.template = backend
-        self.tmp_path = tmp_path
-        self.admin = None
-        if self.kind == "postgresql":
-            self.base = make_url(normalise_url(os.environ["TEST_DATABASE_URL"]))
-            self.admin = create_engine(self.base.set(database="postgres"),
-                                       isolation_level="AUTOCOMMIT")
+    def __init__(self, databases, template):
+        self.databases = databases
+        self.template = template
 
     def make(self):
         """(url, drop) of a new copy."""
-        n = next(_serial)
-        if self.kind == "sqlite":
-            path = self.tmp_path / f"example{n}.sqlite3"
-            shutil.copyfile(self.template, path)
-
-            def drop():
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{path}{suffix}").unlink(missing_ok=True)
-            return f"sqlite:///{path}", drop
-        name = f"musyawarah_sm_{os.getpid()}_{n}"
-        with self.admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
-
-        def drop():
-            with self.admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        return self.base.set(database=name).render_as_string(hide_password=False), drop
-
-    def close(self):
-        if self.admin is not None:
-            self.admin.dispose()
+        url = self.databases.copy(self.template)
+        return url, lambda: self.databases.release(url)
 
 
 @pytest.fixture
-def copies(backend, tmp_path):
-    made = Copies(backend, tmp_path)
-    yield made
-    made.close()
+def copies(backend, databases):
+    return Copies(databases, backend[1])
 
 
 # --- the model --------------------------------------------------------------------------------
