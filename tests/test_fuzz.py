@@ -53,14 +53,19 @@ from app import create_app
 from helpers import (ACTION_ROUND, LOCALITY_ROUND, PLANNING_ROUND, VALID_PROGRAM, arrange,
                      login_as, utcnow)
 from helpers import people  # noqa: F401  (a fixture)
-from workflow import accounts, assessment, audit, commands, demo, organizing
-from workflow.accounts import create_user
-from workflow.db import ENGINE_KEY, make_engine, normalise_url
+from workflow.people import passwords as accounts
+from workflow.assessment import commands as assessment
+from workflow.core import audit
+from workflow.programs import commands
+from workflow import demo
+from workflow.organizing import commands as organizing
+from workflow.people.passwords import create_user
+from workflow.core.db import ENGINE_KEY, make_engine, normalise_url
 from workflow.models import Community, Dusun, Finding, Membership, Round, User
-from workflow.processes import STATE_LABELS, TRANSITION_LABELS
-from workflow.program_form import FUNDING_SOURCES, MAX_COST, SECTORS
-from workflow.step_inputs import CHANNELS, OUTCOMES
-from workflow.voting import CHOICES
+from workflow.engine.processes import STATE_LABELS, TRANSITION_LABELS
+from workflow.programs.form import FUNDING_SOURCES, MAX_COST, SECTORS
+from workflow.programs.steps import CHANNELS, OUTCOMES
+from workflow.engine.ballots import CHOICES
 
 MISSING_ID = 987654
 FRESH = "<a fresh resident>"  # an actor made for the one example (its account may be deleted)

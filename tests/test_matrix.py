@@ -39,11 +39,14 @@ from app import create_app
 from helpers import (ACTION_ROUND, HX, LOCALITY_ROUND, PLANNING_ROUND, PROGRAM, VALID_PROGRAM,
                      db_state, login_as, residents, send, state_of, utcnow)
 from helpers import outsider, people  # noqa: F401  (fixtures)
-from workflow import accounts, assessment, commands, organizing
-from workflow.db import ENGINE_KEY
+from workflow.people import passwords as accounts
+from workflow.assessment import commands as assessment
+from workflow.programs import commands
+from workflow.organizing import commands as organizing
+from workflow.core.db import ENGINE_KEY
 from workflow.demo import PASSWORD
 from workflow.models import Finding
-from workflow.processes import TEMPLATES, TRANSITION_LABELS
+from workflow.engine.processes import TEMPLATES, TRANSITION_LABELS
 from workflow.web.assets import htmx_version
 
 ACTORS = ("anonymous", "resident", "author", "outsider", "facilitator", "official", "admin")

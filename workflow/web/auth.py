@@ -5,9 +5,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, g, redirect, request, session, url_for
 from flask_babel import gettext
 
-from .. import people
-from ..db import get_session
-from ..reasons import Refusal
+from workflow.people import commands as people
+from workflow.core.db import get_session
+from workflow.engine.reasons import Refusal
 from .render import STATUS, explain, now, render
 
 bp = Blueprint("auth", __name__)

@@ -4,13 +4,13 @@ import secrets
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
 
-from .. import commands, queries
-from ..accounts import role_in
-from ..db import get_session
-from ..diagram import layout
-from ..processes import TEMPLATES
-from ..program_form import FUNDING_SOURCES, SECTORS
-from ..reasons import Refusal
+from workflow.programs import commands, queries
+from workflow.people.passwords import role_in
+from workflow.core.db import get_session
+from workflow.engine.diagram import layout
+from workflow.engine.processes import TEMPLATES
+from workflow.programs.form import FUNDING_SOURCES, SECTORS
+from workflow.engine.reasons import Refusal
 from .auth import login_required
 from .extensions import htmx
 from .render import explain, field_errors, flash_done, now, refused, render

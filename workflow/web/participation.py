@@ -2,9 +2,10 @@
 from flask import Blueprint, g, request, url_for
 from flask_babel import gettext
 
-from .. import assessment, organizing
-from ..db import get_session
-from ..reasons import Refusal
+from workflow.assessment import commands as assessment
+from workflow.organizing import commands as organizing
+from workflow.core.db import get_session
+from workflow.engine.reasons import Refusal
 from .auth import login_required
 from .programs import after_change, main_refused
 from .render import flash_done, now, refused

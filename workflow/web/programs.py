@@ -2,14 +2,17 @@
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from flask_babel import gettext
 
-from .. import commands, drafting, machine, queries
-from ..db import get_session
-from ..processes import DONE_LABELS, FACILITATOR, RESIDENT, TEMPLATES, TRANSITION_LABELS
-from ..reasons import Refusal
-from ..text import is_number
-from ..diagram import layout
-from ..step_inputs import CHANNELS, OUTCOMES
-from ..voting import CHOICES, NEEDS_REASON
+from workflow.programs import commands, queries
+from workflow.drafting import commands as drafting
+from workflow.engine import machine
+from workflow.core.db import get_session
+from workflow.engine.processes import (DONE_LABELS, FACILITATOR, RESIDENT, TEMPLATES,
+                                       TRANSITION_LABELS)
+from workflow.engine.reasons import Refusal
+from workflow.engine.text import is_number
+from workflow.engine.diagram import layout
+from workflow.programs.steps import CHANNELS, OUTCOMES
+from workflow.engine.ballots import CHOICES, NEEDS_REASON
 from .auth import login_required
 from .extensions import htmx
 from .pages import go_to, program_form

@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 from flask import abort, flash, g, render_template
 from flask_babel import format_decimal, gettext
 
-from ..processes import ROLE_LABELS, STATE_LABELS, TRANSITION_LABELS
-from ..reasons import Reason, Refusal
+from workflow.engine.processes import ROLE_LABELS, STATE_LABELS, TRANSITION_LABELS
+from workflow.engine.reasons import Reason, Refusal
 from .extensions import htmx
 
 STATUS = {"forbidden": 403, "conflict": 409, "not_found": 404, "invalid": 422,

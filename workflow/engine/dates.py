@@ -8,8 +8,8 @@ here instead of taking the server's date or the UTC date.
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .reasons import N_, Reason
-from .text import clean
+from workflow.engine.reasons import N_, Reason
+from workflow.engine.text import clean
 
 DEFAULT_ZONE = "Asia/Jakarta"  # WIB: where most villages are, and Community's default
 # WIT (UTC+9), Indonesia's easternmost zone: no date later than its date is "today" anywhere

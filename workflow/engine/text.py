@@ -2,7 +2,7 @@
 import re
 import unicodedata
 
-from .reasons import N_, Reason
+from workflow.engine.reasons import N_, Reason
 
 # Control characters (NUL among them) are never meant; PostgreSQL refuses NUL outright.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

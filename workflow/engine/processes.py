@@ -4,9 +4,9 @@ A. locality development: consensus through musyawarah, residents decide.
 B. social planning: the facilitator gathers facts, residents are consulted.
 C. social action: residents organise and press demands on an outside body.
 """
-from . import guards as g
-from .machine import Template, Transition
-from .reasons import N_
+from workflow.engine import guards as g
+from workflow.engine.machine import Template, Transition
+from workflow.engine.reasons import N_
 
 RESIDENT, FACILITATOR, OFFICIAL, ADMIN, AUTHOR = (
     "resident", "facilitator", "official", "admin", "author")

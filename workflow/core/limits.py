@@ -5,7 +5,7 @@ the same limit beside the field (a ``maxlength`` and a hint), so the two cannot 
 Limits count letters (Unicode code points) after ``text.clean``; several of them are
 also the width of a database column (workflow/models.py).
 """
-from .reasons import N_, Reason, Refusal
+from workflow.engine.reasons import N_, Reason, Refusal
 
 REASON = 2000           # a step's reason or recommendation (kept in the event's payload)
 VOTE_REASON = 1000      # the reason given with a vote, an objection's: Vote.reason's column

@@ -7,8 +7,8 @@ transition to apply or a :class:`Refusal` that says why not.
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from .guards import Context
-from .reasons import N_, Reason, Refusal
+from workflow.engine.guards import Context
+from workflow.engine.reasons import N_, Reason, Refusal
 
 Guard = Callable[[Context], Reason | None]
 

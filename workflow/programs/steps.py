@@ -1,10 +1,10 @@
 """What some steps must record besides a reason: a delivered demand, the target's answer."""
 from datetime import date, datetime
 
-from . import limits
-from .dates import DEFAULT_ZONE, community_today, latest_allowed, parse_date
-from .reasons import N_, Reason, Refusal
-from .text import clean
+from workflow.core import limits
+from workflow.engine.dates import DEFAULT_ZONE, community_today, latest_allowed, parse_date
+from workflow.engine.reasons import N_, Reason, Refusal
+from workflow.engine.text import clean
 
 CHANNELS = {
     "letter": N_("Letter"), "audiensi": N_("Meeting with the target (audiensi)"),

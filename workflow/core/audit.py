@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 
 from sqlmodel import Session, select
 
-from .db import lock_event_chain
-from .models import Event
+from workflow.core.db import lock_event_chain
+from workflow.models import Event
 
 GENESIS = "0" * 64
 

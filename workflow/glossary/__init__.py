@@ -11,7 +11,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from .reasons import N_
+from workflow.engine.reasons import N_
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def terms(*keys) -> list:
 HEADER = ("# Glossary (daftar istilah)\n\n"
           "The technical words of village planning, the word the pages use for each, and the\n"
           "one-line explanation the pages show as help beside it. Made from\n"
-          "`workflow/glossary.py` and the Indonesian catalog:\n"
+          "`workflow/glossary/__init__.py` and the Indonesian catalog:\n"
           "`.venv/bin/python -m workflow.glossary > docs/glossary.md`\n\n"
           "| Istilah | Kata di layar | Penjelasan | English |\n"
           "|---|---|---|---|\n")
@@ -175,12 +175,9 @@ def markdown(indonesian) -> str:
 def catalog_translator():
     """Read Bahasa Indonesia straight from the catalog (no app needed)."""
     from babel.messages.pofile import read_po
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     with open(os.path.join(root, "translations", "id", "LC_MESSAGES", "messages.po"),
               "rb") as fh:
         catalog = read_po(fh)
     return lambda msgid: catalog.get(msgid).string if catalog.get(msgid) else msgid
 
-
-if __name__ == "__main__":
-    print(markdown(catalog_translator()), end="")

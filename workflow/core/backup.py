@@ -9,7 +9,7 @@ import subprocess
 
 from sqlalchemy.engine import make_url
 
-from .db import normalise_url
+from workflow.core.db import normalise_url
 
 
 def _sqlite_path(url) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import ceil
 
-from .reasons import N_, Reason
+from workflow.engine.reasons import N_, Reason
 
 CONSENT = "consent"
 MAJORITY = "majority"

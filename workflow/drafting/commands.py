@@ -12,13 +12,13 @@ from typing import NamedTuple
 from sqlalchemy import delete, select as sa_select, update
 from sqlmodel import Session, SQLModel, select
 
-from . import queries
-from .commands import command, load_program, member_roles, roles_on
-from .models import Community, Event, Program, Round
-from .processes import AUTHOR
-from .program_form import clean_program
-from .reasons import N_, Reason, Refusal
-from .text import clean, is_number
+from workflow.programs import queries
+from workflow.programs.commands import command, load_program, member_roles, roles_on
+from workflow.models import Community, Event, Program, Round
+from workflow.engine.processes import AUTHOR
+from workflow.programs.form import clean_program
+from workflow.engine.reasons import N_, Reason, Refusal
+from workflow.engine.text import clean, is_number
 
 # What a proposal says: the form's fields, in the order the form asks them. The revision
 # history (a later step) keeps these per version and compares two with ``differences``.

@@ -4,9 +4,9 @@ import os
 from alembic import command
 from alembic.config import Config
 
-from .db import normalise_url
+from workflow.core.db import normalise_url
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def alembic_config(url: str) -> Config:

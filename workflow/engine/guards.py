@@ -6,8 +6,8 @@ pressed the button learns what still has to happen.
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from .reasons import N_, Reason
-from .voting import Tally
+from workflow.engine.reasons import N_, Reason
+from workflow.engine.ballots import Tally
 
 
 @dataclass(frozen=True)
