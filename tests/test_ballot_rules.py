@@ -25,7 +25,7 @@ from workflow.assessment import commands as assessment
 from workflow.core import migrate
 from workflow.models import Ballot, Event, Program, Round
 from workflow.engine.reasons import Refusal
-from workflow.web import programs as program_views
+from workflow.programs import views as program_views
 
 PLANNING_ROUND, ACTION_ROUND = 2, 3
 GOOD_FINDING = {"indicator": "Rumah tangga tanpa akses air bersih", "value": "45",

@@ -288,7 +288,7 @@ RECIPES = {
         fields={"password": PASSWORD},
         base=lambda w: ({"user_id": w["user"]["warga9"]},
                         {"password": "sementara 2027"})),
-    "pages.new_program": Recipe(
+    "programs.new": Recipe(
         actors=("warga1", "pendamping", "admin"), url={"round_id": int_url("rounds")},
         fields={**PROPOSAL_FIELDS, "submission_key": KEY},
         base=lambda w: ({"round_id": LOCALITY_ROUND},
@@ -307,12 +307,12 @@ RECIPES = {
         base=lambda w: ({"program_id": w["program"]["act_agreed"], "name": "deliver"},
                         {"expected_state": "agreed", "target": "Bupati",
                          "channel": "letter", "delivered_on": ""})),
-    "programs.vote": Recipe(
+    "voting.vote": Recipe(
         actors=("warga5", "warga6", "pendamping"), url={"program_id": int_url("programs")},
         fields={"choice": choice(*ALL_CHOICES), "reason": TEXT},
         base=lambda w: ({"program_id": w["program"]["loc_voting"]},
                         {"choice": "block", "reason": "Biayanya belum jelas."})),
-    "programs.room_vote": Recipe(
+    "voting.room_vote": Recipe(
         actors=("pendamping", "warga5"), url={"program_id": int_url("programs")},
         fields={"voter": from_world("user_ids"),
                 "choice": choice(*ALL_CHOICES), "reason": TEXT},
@@ -330,32 +330,32 @@ RECIPES = {
         base=lambda w: ({"program_id": w["program"]["loc_draft"]}, {"confirm": "yes"}),
         finals=lambda w: [({"program_id": w["program"][k]}, {"confirm": "yes"})
                           for k in ("loc_draft_b", "loc_draft_c")]),
-    "programs.comment": Recipe(
+    "comments.add": Recipe(
         actors=("warga6", "kades"), url={"program_id": int_url("programs")},
         fields={"stance": choice("support", "concern", "question"), "body": TEXT},
         base=lambda w: ({"program_id": w["program"]["loc_discussion"]},
                         {"stance": "question", "body": "Kapan mulai dikerjakan?"})),
-    "participation.add_finding": Recipe(
+    "assessment.add_finding": Recipe(
         actors=("pendamping", "warga5"), url={"program_id": int_url("programs")},
         fields=FINDING_FIELDS,
         base=lambda w: ({"program_id": w["program"]["plan_assessment"]}, VALID_FINDING)),
-    "participation.edit_finding": Recipe(
+    "assessment.edit_finding": Recipe(
         actors=("pendamping", "warga5"),
         url={"program_id": int_url("programs"), "finding_id": int_url("findings")},
         fields=FINDING_FIELDS,
         base=lambda w: ({"program_id": w["program"]["plan_assessment"],
                          "finding_id": w["finding"]}, VALID_FINDING)),
-    "participation.delete_finding": Recipe(
+    "assessment.delete_finding": Recipe(
         actors=("pendamping", "warga5"),
         url={"program_id": int_url("programs"), "finding_id": int_url("findings")},
         base=lambda w: ({"program_id": w["program"]["plan_assessment"],
                          "finding_id": w["finding"]}, {}),
         finals=lambda w: [({"program_id": w["program"]["plan_assessment"],
                             "finding_id": w[key]}, {}) for key in ("finding", "other_finding")]),
-    "participation.support": Recipe(
+    "organizing.support": Recipe(
         actors=("warga10", "pendamping"), url={"program_id": int_url("programs")},
         base=lambda w: ({"program_id": w["program"]["act_organizing"]}, {})),
-    "participation.leave": Recipe(
+    "organizing.leave": Recipe(
         actors=("warga1", "pendamping"), url={"program_id": int_url("programs")},
         base=lambda w: ({"program_id": w["program"]["act_organizing"]}, {})),
 }

@@ -31,7 +31,7 @@ from workflow.demo import PASSWORD
 from workflow.models import Ballot, Vote
 from workflow.web import compress
 from workflow.web.assets import htmx_version
-from workflow.web.programs import COMMENTS_SHOWN
+from workflow.programs.views import COMMENTS_SHOWN
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 

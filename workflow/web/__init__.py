@@ -202,8 +202,15 @@ class IdConverter(IntegerConverter):
 
 
 def init_app(app) -> None:
-    from workflow.web import account, assets, auth, pages, participation, programs
+    from workflow.web import account, assets, auth
     from workflow.api import views as api
+    from workflow.assessment import views as assessment
+    from workflow.comments import views as comments
+    from workflow.glossary import views as glossary_views
+    from workflow.organizing import views as organizing
+    from workflow.programs import views as programs
+    from workflow.rounds import views as rounds
+    from workflow.voting import views as voting
 
     app.url_map.converters["id"] = IdConverter  # before any route that uses it
     babel.init_app(app, locale_selector=select_locale)
@@ -221,5 +228,7 @@ def init_app(app) -> None:
     app.register_error_handler(403, forbidden)
     app.register_error_handler(405, method_not_allowed)
     app.register_error_handler(500, server_error)
-    for module in (auth, account, pages, programs, participation, api, assets):
+    # The feature blueprints (endpoint prefix = package = templates folder = tests folder).
+    for module in (auth, account, rounds, glossary_views, programs, voting, comments, assessment,
+                   organizing, api, assets):
         app.register_blueprint(module.bp)

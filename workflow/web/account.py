@@ -40,7 +40,7 @@ def password():
             errors, status = field_errors(refusal), 422
         else:
             flash_done(gettext("Your new password is saved."))
-            return redirect(url_for("pages.home"))
+            return redirect(url_for("rounds.home"))
     return render("password.html", status=status, errors=errors)
 
 

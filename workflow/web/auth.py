@@ -53,7 +53,7 @@ def login():
             session.clear()  # a new session: nothing from before the login carries over
             session.update(sid=token, **({"lang": lang} if lang else {}))
             session.permanent = True
-            target = safe_next(request.args.get("next"), url_for("pages.home"))
+            target = safe_next(request.args.get("next"), url_for("rounds.home"))
             if user.must_change_password:
                 target = url_for("account.password")
             return redirect(target)
@@ -89,4 +89,4 @@ def language():
     lang = request.form.get("lang", "")
     if lang in ("id", "en"):
         session["lang"] = lang
-    return redirect(safe_next(request.form.get("next"), url_for("pages.home")))
+    return redirect(safe_next(request.form.get("next"), url_for("rounds.home")))

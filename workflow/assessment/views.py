@@ -1,16 +1,16 @@
-"""The steps particular to two process models: findings (planning), supporters (action)."""
+"""The findings of a planning assessment."""
 from flask import Blueprint, g, request, url_for
 from flask_babel import gettext
 
 from workflow.assessment import commands as assessment
-from workflow.organizing import commands as organizing
 from workflow.core.db import get_session
 from workflow.engine.reasons import Refusal
-from .auth import login_required
-from .programs import after_change, main_refused
-from .render import flash_done, now, refused
+from workflow.programs.views import after_change, main_refused
+from workflow.web.auth import login_required
+from workflow.web.render import flash_done, now, refused
 
-bp = Blueprint("participation", __name__, url_prefix="/programs")
+
+bp = Blueprint("assessment", __name__, url_prefix="/programs")
 
 
 def _done(program_id: int, message: str, anchor: str):
@@ -56,25 +56,3 @@ def delete_finding(program_id: int, finding_id: int):
     except Refusal as refusal:
         return _refused(program_id, refusal)
     return _done(program_id, gettext("The finding is removed."), "findings")
-
-
-@bp.post("/<id:program_id>/supporters")
-@login_required
-def support(program_id: int):
-    """A resident joins the program as a supporter."""
-    try:
-        organizing.join_supporters(get_session(), g.user, program_id, now())
-    except Refusal as refusal:
-        return _refused(program_id, refusal)
-    return _done(program_id, gettext("You now support this program."), "supporters")
-
-
-@bp.post("/<id:program_id>/supporters/leave")
-@login_required
-def leave(program_id: int):
-    """A resident stops supporting the program."""
-    try:
-        organizing.leave_supporters(get_session(), g.user, program_id, now())
-    except Refusal as refusal:
-        return _refused(program_id, refusal)
-    return _done(program_id, gettext("You no longer support this program."), "supporters")

@@ -1,5 +1,7 @@
-"""A program's page and everything done on it: steps, votes, comments."""
-from flask import Blueprint, abort, current_app, g, redirect, request, url_for
+"""A program's page and its steps, the new-program form and the author's draft."""
+import secrets
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext
 
 from workflow.programs import commands, queries
@@ -9,16 +11,20 @@ from workflow.core.db import get_session
 from workflow.engine.processes import (DONE_LABELS, FACILITATOR, RESIDENT, TEMPLATES,
                                        TRANSITION_LABELS)
 from workflow.engine.reasons import Refusal
-from workflow.engine.text import is_number
 from workflow.engine.diagram import layout
+from workflow.programs.form import FUNDING_SOURCES, SECTORS
 from workflow.programs.steps import CHANNELS, OUTCOMES
 from workflow.engine.ballots import CHOICES, NEEDS_REASON
-from .auth import login_required
-from .extensions import htmx
-from .pages import go_to, program_form
-from .render import explain, field_errors, flash_done, now, refused, render
+from workflow.web.auth import login_required
+from workflow.web.extensions import htmx
+from workflow.people.passwords import role_in
+from workflow.rounds.views import _member_round
+from workflow.web.render import explain, field_errors, flash_done, go_to, now, refused, render
 
-bp = Blueprint("programs", __name__, url_prefix="/programs")
+
+bp = Blueprint("programs", __name__)
+
+
 # The discussion shows its newest comments; the rest are one link away. A long talk would
 # otherwise outweigh the page budget of a phone on 2G (see tests/test_thin_links.py).
 COMMENTS_SHOWN = 20
@@ -75,21 +81,21 @@ def _demands(rounds: list) -> dict:
             "earlier_demands": rounds[:-1]}
 
 
-@bp.get("/<id:program_id>")
+@bp.get("/programs/<id:program_id>")
 @login_required
 def show(program_id: int):
     """The program: what it is, where it stands, what this user may do next."""
     return render("program.html", **page_context(program_id))
 
 
-@bp.get("/<id:program_id>/history")
+@bp.get("/programs/<id:program_id>/history")
 @login_required
 def history(program_id: int):
     """The program's full history (riwayat): who did what, when, and why."""
     return render("history.html", **page_context(program_id))
 
 
-@bp.post("/<id:program_id>/transitions/<name>")
+@bp.post("/programs/<id:program_id>/transitions/<name>")
 @login_required
 def transition(program_id: int, name: str):
     """Fire one step of the program's process, or say why it cannot happen."""
@@ -110,7 +116,7 @@ def transition(program_id: int, name: str):
             return main_refused(program_id, refusal, form_step=name)
         if refusal.kind == "conflict":
             return moved_on(program_id, refusal)
-        return refused(refusal, back=url_for(".show", program_id=program_id))
+        return refused(refusal, back=url_for("programs.show", program_id=program_id))
     flash_done(gettext(DONE_LABELS[name]))
     return after_change(program_id, "partial/program_main.html")
 
@@ -145,62 +151,7 @@ def after_change(program_id: int, partial: str, anchor: str = ""):
     return redirect(url_for("programs.show", program_id=program_id, _anchor=anchor or None))
 
 
-@bp.post("/<id:program_id>/votes")
-@login_required
-def vote(program_id: int):
-    """Cast or change the user's vote on the open ballot."""
-    try:
-        commands.cast_vote(get_session(), g.user, program_id, request.form.get("choice", ""),
-                           request.form.get("reason", ""), now())
-    except Refusal as refusal:
-        return _ballot_refused(program_id, refusal)
-    flash_done(gettext("Your vote is recorded. You can change it until the vote closes."))
-    return after_change(program_id, "partial/ballot.html", "ballot")
-
-
-@bp.post("/<id:program_id>/room-votes")
-@login_required
-def room_vote(program_id: int):
-    """The facilitator records the choice of a resident present in the meeting."""
-    voter = request.form.get("voter", "")
-    try:
-        commands.record_room_vote(get_session(), g.user, program_id,
-                                  int(voter) if is_number(voter, 9) else -1,
-                                  request.form.get("choice", ""), request.form.get("reason", ""),
-                                  now())
-    except Refusal as refusal:
-        return _ballot_refused(program_id, refusal)
-    flash_done(gettext("The vote from the room is recorded."))
-    return after_change(program_id, "partial/ballot.html", "ballot")
-
-
-def _ballot_refused(program_id: int, refusal: Refusal):
-    if refusal.kind != "invalid":
-        return refused(refusal, back=url_for(".show", program_id=program_id))
-    context = page_context(program_id)
-    context.update(errors=field_errors(refusal), form=request.form)
-    return render("program.html", "partial/ballot.html", 422, **context)
-
-
-@bp.get("/<id:program_id>/tally")
-@login_required
-def tally(program_id: int):
-    """The live count of the open ballot, polled by everyone who has the page open."""
-    if not htmx:
-        return redirect(url_for(".show", program_id=program_id, _anchor="ballot"))
-    # Polled every few seconds by every open phone: load only what the count needs.
-    session = get_session()
-    found = drafting.readable_program(session, g.user, program_id)
-    if found is None:
-        abort(404)
-    program, rnd = found.program, found.rnd
-    ballot = queries.open_ballot(session, program.id)
-    return render("program.html", "partial/tally.html", program=program, ballot=ballot,
-                  tally=queries.ballot_tally(session, ballot, rnd) if ballot else None,
-                  refresh_seconds=current_app.config["TALLY_REFRESH_SECONDS"])
-
-
-@bp.route("/<id:program_id>/edit", methods=("GET", "POST"))
+@bp.route("/programs/<id:program_id>/edit", methods=("GET", "POST"))
 @login_required
 def edit(program_id: int):
     """An author changes a draft: the proposal form, filled in, with the version opened."""
@@ -216,12 +167,12 @@ def edit(program_id: int):
                                message=explain(stale.reason), changes=stale.changes)
         except Refusal as refusal:
             if refusal.kind != "invalid":
-                return refused(refusal, back=url_for(".show", program_id=program_id))
+                return refused(refusal, back=url_for("programs.show", program_id=program_id))
             return _draft_form(program_id, 422, request.form,
                                request.form.get("version", "")[:12],
                                errors=field_errors(refusal), message=explain(refusal.reason))
         flash_done(gettext("Draft saved."))
-        return go_to(url_for(".show", program_id=program_id))
+        return go_to(url_for("programs.show", program_id=program_id))
     return _draft_form(program_id)
 
 
@@ -229,14 +180,14 @@ def _draft_form(program_id: int, status: int = 200, form=None, version=None, **e
     try:
         program, rnd, community, _ = drafting.draft_to_change(get_session(), g.user, program_id)
     except Refusal as refusal:
-        return refused(refusal, back=url_for(".show", program_id=program_id))
+        return refused(refusal, back=url_for("programs.show", program_id=program_id))
     if form is None:
         form = drafting.form_values(drafting.proposal_of(program))
     return program_form(rnd, community, status, form, program=program,
                         version=program.version if version is None else version, **extra)
 
 
-@bp.route("/<id:program_id>/delete", methods=("GET", "POST"))
+@bp.route("/programs/<id:program_id>/delete", methods=("GET", "POST"))
 @login_required
 def delete(program_id: int):
     """An author deletes a draft, after saying yes on a page that asks (no JavaScript)."""
@@ -245,28 +196,50 @@ def delete(program_id: int):
         try:
             round_id = drafting.delete_draft(session, g.user, program_id, now())
         except Refusal as refusal:
-            return refused(refusal, back=url_for(".show", program_id=program_id))
+            return refused(refusal, back=url_for("programs.show", program_id=program_id))
         flash_done(gettext("The draft is deleted."))
-        return go_to(url_for("pages.round_board", round_id=round_id))
+        return go_to(url_for("rounds.board", round_id=round_id))
     try:
         program = drafting.draft_to_change(session, g.user, program_id).program
     except Refusal as refusal:
-        return refused(refusal, back=url_for(".show", program_id=program_id))
+        return refused(refusal, back=url_for("programs.show", program_id=program_id))
     return render("delete_draft.html", program=program)
 
 
-@bp.post("/<id:program_id>/comments")
+def program_form(rnd, community, status=200, form=None, errors=None, message=None,
+                 program=None, version=None, changes=()):
+    """The proposal form: for a new program (with a one-time submission key), or for an
+    author's draft (``program``, with the ``version`` it was opened at)."""
+    form = form or {}
+    return render("program_form.html", "partial/program_form.html", status, rnd=rnd,
+                  community=community, form=form, errors=errors or {}, message=message,
+                  sectors=SECTORS, funding_sources=FUNDING_SOURCES,
+                  dusun=queries.dusun_options(get_session(), community.id),
+                  program=program, version=version, changes=changes,
+                  submission_key=None if program else (
+                      form.get("submission_key") or secrets.token_urlsafe(16)))
+
+
+@bp.route("/rounds/<id:round_id>/programs/new", methods=("GET", "POST"))
 @login_required
-def comment(program_id: int):
-    """Add a comment, with a stance, to the discussion."""
+def new(round_id: int):
+    """The proposal form; saving it makes a draft the author can still change."""
+    rnd, community, _ = _member_round(round_id)
+    if request.method == "GET":
+        if role_in(get_session(), g.user.id, community.id) not in commands.PROPOSERS:
+            abort(403)  # the same rule create_program applies when the form is sent
+        return program_form(rnd, community)
     try:
-        commands.add_comment(get_session(), g.user, program_id, request.form.get("stance", ""),
-                             request.form.get("body", ""), now())
+        program = commands.create_program(get_session(), g.user, rnd.id, request.form,
+                                          request.form.get("submission_key", "")[:64], now())
+    except commands.AlreadyProposed as same:
+        # Nothing new was made: the person is told so on the draft they already have.
+        flash(explain(same.reason), "warning")
+        return go_to(url_for("programs.show", program_id=same.program_id))
     except Refusal as refusal:
         if refusal.kind != "invalid":
-            return refused(refusal, back=url_for(".show", program_id=program_id))
-        context = page_context(program_id)
-        context.update(errors=field_errors(refusal), form=request.form)
-        return render("program.html", "partial/comments.html", 422, **context)
-    flash_done(gettext("Your comment is added."))
-    return after_change(program_id, "partial/comments.html", "comments")
+            return refused(refusal)
+        return program_form(rnd, community, 422, request.form, field_errors(refusal),
+                            explain(refusal.reason))
+    flash_done(gettext("Your proposal is saved as a draft. Submit it when it is ready."))
+    return go_to(url_for("programs.show", program_id=program.id))
