@@ -6,7 +6,6 @@ import sys
 import tomllib
 import zipfile
 
-import pytest
 from setuptools import find_packages
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -28,19 +27,6 @@ def test_pyproject_finds_every_subpackage():
     assert listed == packages_in_tree(), listed ^ packages_in_tree()
 
 
-def can_build_wheels() -> bool:
-    try:
-        import setuptools.command.bdist_wheel  # noqa: F401  (setuptools 70.1 and later)
-        return True
-    except ImportError:
-        try:
-            import wheel  # noqa: F401
-            return True
-        except ImportError:
-            return False
-
-
-@pytest.mark.skipif(not can_build_wheels(), reason="no bdist_wheel: setuptools < 70.1, no wheel")
 def test_the_wheel_holds_every_subpackage(tmp_path):
     # Built from a copy, so that the build leaves nothing in the checkout.
     source = tmp_path / "src"
