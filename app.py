@@ -74,7 +74,8 @@ def create_app(test_config=None):
         count = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
-    from workflow import cli, db
+    from workflow import cli
+    from workflow.core import db
     from workflow.web import compress, init_app as init_web
 
     db.init_app(app)

@@ -16,8 +16,10 @@ from sqlmodel import Session, select
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from app import create_app  # noqa: E402
-from workflow import commands, demo, migrate  # noqa: E402
-from workflow.db import ENGINE_KEY  # noqa: E402
+from workflow.programs import commands
+from workflow import demo
+from workflow.core import migrate  # noqa: E402
+from workflow.core.db import ENGINE_KEY  # noqa: E402
 from workflow.models import User  # noqa: E402
 
 PROGRAMS, COMMENTS, REPEAT = 300, 200, 30

@@ -6,7 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import workflow.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from workflow.db import make_engine, normalise_url
+from workflow.core.db import make_engine, normalise_url
 
 config = context.config
 if config.config_file_name and not config.attributes.get("database_url"):

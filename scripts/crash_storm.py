@@ -474,7 +474,7 @@ def database_rows(url: str):
     """Read the facts straight from the database, without the app's query layer."""
     sys.path.insert(0, str(REPO))
     from sqlalchemy import create_engine, text
-    from workflow.db import normalise_url
+    from workflow.core.db import normalise_url
 
     engine = create_engine(normalise_url(url))
     try:

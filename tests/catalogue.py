@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from test_participation import action, add_finding, join, planning
 from helpers import arrange, draft_by, utcnow
-from workflow import commands
+from workflow.programs import commands
 
 # The person playing each role in the demo village.
 PEOPLE = {"anonymous": None, "resident": "warga5", "author": "warga1",

@@ -32,8 +32,9 @@ from sqlmodel import Session, select
 from werkzeug.serving import make_server
 
 from app import create_app
-from workflow import demo, migrate
-from workflow.db import ENGINE_KEY, make_engine, normalise_url
+from workflow import demo
+from workflow.core import migrate
+from workflow.core.db import ENGINE_KEY, make_engine, normalise_url
 from workflow.models import User
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])

@@ -21,10 +21,10 @@ from sqlmodel import SQLModel, select
 
 from sqlmodel import Session
 
-from workflow import commands
-from workflow.db import ENGINE_KEY
-from workflow.sessions import start_session
-from workflow.accounts import create_user
+from workflow.programs import commands
+from workflow.core.db import ENGINE_KEY
+from workflow.people.logins import start_session
+from workflow.people.passwords import create_user
 from workflow.models import (Ballot, Comment, Community, Dusun, Event, Membership, Program,
                              ProgramAuthor, Round, User, Vote)
 
@@ -245,5 +245,5 @@ def freeze_web_clock(monkeypatch, moment) -> None:
     # By its module name: the package's attribute "render" is the function of that name.
     original = importlib.import_module("workflow.web.render").now
     for name, module in list(sys.modules.items()):
-        if name.startswith("workflow.web") and getattr(module, "now", None) is original:
+        if name.startswith("workflow") and getattr(module, "now", None) is original:
             monkeypatch.setattr(module, "now", lambda: moment)

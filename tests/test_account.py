@@ -4,7 +4,9 @@ import json
 import pytest
 from sqlmodel import func, select
 
-from workflow import audit, commands, people
+from workflow.core import audit
+from workflow.programs import commands
+from workflow.people import commands as people
 from workflow.models import Comment, LoginSession, User, Vote
 from helpers import login_as, send, utcnow  # noqa: E402
 

@@ -5,7 +5,7 @@ import pytest
 
 from helpers import HX, PROGRAM, arrange, login_as, send, utcnow
 from helpers import outsider, people  # noqa: F401  (fixtures)
-from workflow import commands
+from workflow.programs import commands
 
 URL = f"/api/v1/programs/{PROGRAM}"
 CONTRACT_KEYS = {"id", "title", "state", "template", "tally", "events"}

@@ -3,8 +3,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy import MetaData, select
 
-from workflow import commands
-from workflow.db import ENGINE_KEY
+from workflow.programs import commands
+from workflow.core.db import ENGINE_KEY
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=timezone.utc)
 

@@ -20,10 +20,12 @@ from sqlmodel import select, update
 from helpers import (HX, PROGRAM, arrange, db_state, login_as, refusal_text, residents, send,
                      state_of, utcnow)
 from helpers import people, rendered  # noqa: F401  (fixtures)
-from workflow import commands, assessment, migrate, queries
+from workflow.programs import commands, queries
+from workflow.assessment import commands as assessment
+from workflow.core import migrate
 from workflow.models import Ballot, Event, Program, Round
-from workflow.reasons import Refusal
-from workflow.web import programs as program_views
+from workflow.engine.reasons import Refusal
+from workflow.programs import views as program_views
 
 PLANNING_ROUND, ACTION_ROUND = 2, 3
 GOOD_FINDING = {"indicator": "Rumah tangga tanpa akses air bersih", "value": "45",
@@ -368,7 +370,7 @@ def test_the_minimum_time_holds_a_social_action_vote_too(db, people):
                                          "", utcnow()).id
     fire(db, people, program_id, "submit", "warga1")
     fire(db, people, program_id, "start_organizing")
-    from workflow import organizing
+    from workflow.organizing import commands as organizing
     for voter in residents(people, 6):
         organizing.join_supporters(db, voter, program_id, utcnow())
     fire(db, people, program_id, "open_voting")

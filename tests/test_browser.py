@@ -26,7 +26,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from axe import axe_violations, report
 from workflow.demo import PASSWORD
-from workflow.processes import CONFIRM_FIRST
+from workflow.engine.processes import CONFIRM_FIRST
 
 # On SQLite only: these walk the pages a person sees, which do not depend on the database;
 # every command under them runs on PostgreSQL too in the command, page, participation,

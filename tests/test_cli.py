@@ -4,7 +4,7 @@ from sqlalchemy import text
 from sqlmodel import func, select
 
 from app import create_app
-from workflow.db import make_engine
+from workflow.core.db import make_engine
 from workflow.models import Community, Event, User
 
 

@@ -7,9 +7,10 @@ from sqlmodel import select
 from helpers import (LOCALITY_ROUND, PROGRAM, VALID_PROGRAM, arrange, counts, draft_by,
                      events_of, snapshot, state_of, utcnow, votes_of)
 from helpers import outsider  # noqa: F401  (fixture)
-from workflow import audit, commands
+from workflow.core import audit
+from workflow.programs import commands
 from workflow.models import Ballot, Comment, Event, Program, Vote
-from workflow.reasons import Refusal
+from workflow.engine.reasons import Refusal
 
 
 def refused(call) -> Refusal:

@@ -15,10 +15,13 @@ from sqlmodel import select
 from helpers import (PROGRAM, arrange, events_of, login_as, send, snapshot, state_of, utcnow,
                      votes_of)
 from helpers import people  # noqa: F401  (fixture)
-from workflow import assessment, audit, commands, organizing
-from workflow.accounts import create_user
+from workflow.assessment import commands as assessment
+from workflow.core import audit
+from workflow.programs import commands
+from workflow.organizing import commands as organizing
+from workflow.people.passwords import create_user
 from workflow.models import Ballot, Event, Finding, Membership, Round, Supporter, Vote
-from workflow.processes import STATE_LABELS
+from workflow.engine.processes import STATE_LABELS
 
 TIMEOUT = 120
 

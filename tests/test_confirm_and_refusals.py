@@ -12,9 +12,9 @@ from helpers import (HX, PROGRAM, arrange, db_state, events_of, is_fragment, log
                      refusal_text, send, state_of, steps_on, utcnow)
 from helpers import people, rendered  # noqa: F401  (fixtures)
 from test_browser import Village, browser, open_program  # noqa: F401  (browser: a fixture)
-from workflow import commands
-from workflow.processes import DONE_LABELS, STATE_LABELS, TEMPLATES, TRANSITION_LABELS
-from workflow.reasons import Refusal
+from workflow.programs import commands
+from workflow.engine.processes import DONE_LABELS, STATE_LABELS, TEMPLATES, TRANSITION_LABELS
+from workflow.engine.reasons import Refusal
 
 URL = f"/programs/{PROGRAM}/transitions/"
 # (step, the state it is fired from, who fires it, the form its button sends)

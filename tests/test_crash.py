@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from workflow.db import normalise_url
+from workflow.core.db import normalise_url
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "crash_storm.py"

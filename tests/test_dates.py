@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from workflow import dates, step_inputs
-from workflow.reasons import Refusal
+from workflow.engine import dates
+from workflow.programs import steps as step_inputs
+from workflow.engine.reasons import Refusal
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = date(2026, 12, 1)

@@ -12,8 +12,8 @@ from itertools import combinations
 import pytest
 from flask import render_template_string
 
-from workflow.diagram import LINE, Diagram, layout, main_path
-from workflow.processes import ACTION, LOCALITY, PLANNING, TEMPLATES
+from workflow.engine.diagram import LINE, Diagram, layout, main_path
+from workflow.engine.processes import ACTION, LOCALITY, PLANNING, TEMPLATES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SVG = "{http://www.w3.org/2000/svg}"

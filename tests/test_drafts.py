@@ -9,9 +9,11 @@ from sqlmodel import select
 from helpers import (HX, LOCALITY_ROUND, VALID_PROGRAM, db_state, draft_by, login_as, send,
                      utcnow)
 from helpers import outsider, people, rendered  # noqa: F401  (fixtures)
-from workflow import audit, commands, drafting
+from workflow.core import audit
+from workflow.programs import commands
+from workflow.drafting import commands as drafting
 from workflow.models import Comment, Dusun, Program, ProgramAuthor
-from workflow.reasons import Refusal
+from workflow.engine.reasons import Refusal
 
 TITLE = "Posyandu keliling di Dusun Cibodas"
 # Who plays each part: warga1 writes the draft.

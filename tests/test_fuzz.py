@@ -51,14 +51,19 @@ from app import create_app
 from helpers import (ACTION_ROUND, LOCALITY_ROUND, PLANNING_ROUND, VALID_PROGRAM, arrange,
                      login_as, utcnow)
 from helpers import people  # noqa: F401  (a fixture)
-from workflow import accounts, assessment, audit, commands, demo, organizing
-from workflow.accounts import create_user
-from workflow.db import ENGINE_KEY, make_engine
+from workflow.people import passwords as accounts
+from workflow.assessment import commands as assessment
+from workflow.core import audit
+from workflow.programs import commands
+from workflow import demo
+from workflow.organizing import commands as organizing
+from workflow.people.passwords import create_user
+from workflow.core.db import ENGINE_KEY, make_engine
 from workflow.models import Community, Dusun, Finding, Membership, Round, User
-from workflow.processes import STATE_LABELS, TRANSITION_LABELS
-from workflow.program_form import FUNDING_SOURCES, MAX_COST, SECTORS
-from workflow.step_inputs import CHANNELS, OUTCOMES
-from workflow.voting import CHOICES
+from workflow.engine.processes import STATE_LABELS, TRANSITION_LABELS
+from workflow.programs.form import FUNDING_SOURCES, MAX_COST, SECTORS
+from workflow.programs.steps import CHANNELS, OUTCOMES
+from workflow.engine.ballots import CHOICES
 
 MISSING_ID = 987654
 FRESH = "<a fresh resident>"  # an actor made for the one example (its account may be deleted)
@@ -281,7 +286,7 @@ RECIPES = {
         fields={"password": PASSWORD},
         base=lambda w: ({"user_id": w["user"]["warga9"]},
                         {"password": "sementara 2027"})),
-    "pages.new_program": Recipe(
+    "programs.new": Recipe(
         actors=("warga1", "pendamping", "admin"), url={"round_id": int_url("rounds")},
         fields={**PROPOSAL_FIELDS, "submission_key": KEY},
         base=lambda w: ({"round_id": LOCALITY_ROUND},
@@ -300,12 +305,12 @@ RECIPES = {
         base=lambda w: ({"program_id": w["program"]["act_agreed"], "name": "deliver"},
                         {"expected_state": "agreed", "target": "Bupati",
                          "channel": "letter", "delivered_on": ""})),
-    "programs.vote": Recipe(
+    "voting.vote": Recipe(
         actors=("warga5", "warga6", "pendamping"), url={"program_id": int_url("programs")},
         fields={"choice": choice(*ALL_CHOICES), "reason": TEXT},
         base=lambda w: ({"program_id": w["program"]["loc_voting"]},
                         {"choice": "block", "reason": "Biayanya belum jelas."})),
-    "programs.room_vote": Recipe(
+    "voting.room_vote": Recipe(
         actors=("pendamping", "warga5"), url={"program_id": int_url("programs")},
         fields={"voter": from_world("user_ids"),
                 "choice": choice(*ALL_CHOICES), "reason": TEXT},
@@ -323,32 +328,32 @@ RECIPES = {
         base=lambda w: ({"program_id": w["program"]["loc_draft"]}, {"confirm": "yes"}),
         finals=lambda w: [({"program_id": w["program"][k]}, {"confirm": "yes"})
                           for k in ("loc_draft_b", "loc_draft_c")]),
-    "programs.comment": Recipe(
+    "comments.add": Recipe(
         actors=("warga6", "kades"), url={"program_id": int_url("programs")},
         fields={"stance": choice("support", "concern", "question"), "body": TEXT},
         base=lambda w: ({"program_id": w["program"]["loc_discussion"]},
                         {"stance": "question", "body": "Kapan mulai dikerjakan?"})),
-    "participation.add_finding": Recipe(
+    "assessment.add_finding": Recipe(
         actors=("pendamping", "warga5"), url={"program_id": int_url("programs")},
         fields=FINDING_FIELDS,
         base=lambda w: ({"program_id": w["program"]["plan_assessment"]}, VALID_FINDING)),
-    "participation.edit_finding": Recipe(
+    "assessment.edit_finding": Recipe(
         actors=("pendamping", "warga5"),
         url={"program_id": int_url("programs"), "finding_id": int_url("findings")},
         fields=FINDING_FIELDS,
         base=lambda w: ({"program_id": w["program"]["plan_assessment"],
                          "finding_id": w["finding"]}, VALID_FINDING)),
-    "participation.delete_finding": Recipe(
+    "assessment.delete_finding": Recipe(
         actors=("pendamping", "warga5"),
         url={"program_id": int_url("programs"), "finding_id": int_url("findings")},
         base=lambda w: ({"program_id": w["program"]["plan_assessment"],
                          "finding_id": w["finding"]}, {}),
         finals=lambda w: [({"program_id": w["program"]["plan_assessment"],
                             "finding_id": w[key]}, {}) for key in ("finding", "other_finding")]),
-    "participation.support": Recipe(
+    "organizing.support": Recipe(
         actors=("warga10", "pendamping"), url={"program_id": int_url("programs")},
         base=lambda w: ({"program_id": w["program"]["act_organizing"]}, {})),
-    "participation.leave": Recipe(
+    "organizing.leave": Recipe(
         actors=("warga1", "pendamping"), url={"program_id": int_url("programs")},
         base=lambda w: ({"program_id": w["program"]["act_organizing"]}, {})),
 }

@@ -12,9 +12,10 @@ from flask_babel import force_locale, gettext
 from catalogue import PEOPLE, arrange_village, pages_for
 from helpers import arrange, login_as, utcnow
 from test_i18n import ROOT, source_messages
-from workflow import commands, glossary
-from workflow.processes import ROLE_LABELS, TEMPLATES
-from workflow.program_form import FUNDING_SOURCES
+from workflow.programs import commands
+from workflow import glossary
+from workflow.engine.processes import ROLE_LABELS, TEMPLATES
+from workflow.programs.form import FUNDING_SOURCES
 
 HELP = re.compile(r'<details class="term" data-term="([\w-]+)">\s*<summary>(.*?)</summary>'
                   r'\s*<p>(.*?)</p>\s*</details>', re.S)

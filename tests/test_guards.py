@@ -3,10 +3,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from workflow import guards as g
-from workflow.guards import Context
-from workflow.reasons import Reason
-from workflow.voting import ADVISORY, CONSENT, MAJORITY, tally
+from workflow.engine import guards as g
+from workflow.engine.guards import Context
+from workflow.engine.reasons import Reason
+from workflow.engine.ballots import ADVISORY, CONSENT, MAJORITY, tally
 
 NOW = datetime(2024, 3, 15, 9, 0, tzinfo=timezone.utc)
 WIB = timezone(timedelta(hours=7), "WIB")

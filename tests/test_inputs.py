@@ -16,10 +16,12 @@ from helpers import (LOCALITY_ROUND, PROGRAM, VALID_PROGRAM, arrange, db_state, 
                      login_as, send, utcnow)
 from helpers import people  # noqa: F401  (fixture)
 from test_participation import action
-from workflow import commands, limits, text
+from workflow.programs import commands
+from workflow.core import limits
+from workflow.engine import text
 from workflow.models import Comment, Event, Program, Vote
-from workflow.reasons import Refusal
-from workflow.text import PEOPLE_FORM, RUPIAH_FORM, TOO_LARGE, WHOLE_RUPIAH, clean
+from workflow.engine.reasons import Refusal
+from workflow.engine.text import PEOPLE_FORM, RUPIAH_FORM, TOO_LARGE, WHOLE_RUPIAH, clean
 
 MAX_COST = 10 ** 13
 

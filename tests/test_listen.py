@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from helpers import PROGRAM
 from test_browser import Village, browser  # noqa: F401  (fixture)
 from workflow.models import Program
-from workflow.processes import STATE_LABELS
+from workflow.engine.processes import STATE_LABELS
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 

@@ -8,13 +8,13 @@ from itertools import product
 
 import pytest
 
-from workflow import guards as g
-from workflow.guards import Context
-from workflow.machine import Template, Transition, available, fire, first_refusal
-from workflow.processes import (ACTION, ADMIN, AUTHOR, FACILITATOR, LOCALITY, OFFICIAL,
-                                PLANNING, RESIDENT, TEMPLATES)
-from workflow.reasons import Reason, Refusal
-from workflow.voting import CONSENT, MAJORITY, tally
+from workflow.engine import guards as g
+from workflow.engine.guards import Context
+from workflow.engine.machine import Template, Transition, available, fire, first_refusal
+from workflow.engine.processes import (ACTION, ADMIN, AUTHOR, FACILITATOR, LOCALITY, OFFICIAL,
+                                       PLANNING, RESIDENT, TEMPLATES)
+from workflow.engine.reasons import Reason, Refusal
+from workflow.engine.ballots import CONSENT, MAJORITY, tally
 
 NOW = datetime(2024, 3, 15, 9, 0, tzinfo=timezone.utc)
 ROLES = (RESIDENT, FACILITATOR, OFFICIAL, ADMIN, AUTHOR)

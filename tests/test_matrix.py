@@ -39,11 +39,14 @@ from app import create_app
 from helpers import (ACTION_ROUND, HX, LOCALITY_ROUND, PLANNING_ROUND, PROGRAM, VALID_PROGRAM,
                      db_state, login_as, residents, send, state_of, utcnow)
 from helpers import outsider, people  # noqa: F401  (fixtures)
-from workflow import accounts, assessment, commands, organizing
-from workflow.db import ENGINE_KEY
+from workflow.people import passwords as accounts
+from workflow.assessment import commands as assessment
+from workflow.programs import commands
+from workflow.organizing import commands as organizing
+from workflow.core.db import ENGINE_KEY
 from workflow.demo import PASSWORD
 from workflow.models import Finding
-from workflow.processes import TEMPLATES, TRANSITION_LABELS
+from workflow.engine.processes import TEMPLATES, TRANSITION_LABELS
 from workflow.web.assets import htmx_version
 
 ACTORS = ("anonymous", "resident", "author", "outsider", "facilitator", "official", "admin")
@@ -146,27 +149,27 @@ EXPECTED = {
     "account.delete": {"POST": LOGGED_IN},
     "account.admin": {"GET": ADMIN},
     "account.reset": {"POST": ADMIN},                    # warga5's password
-    "pages.home": {"GET": LOGGED_IN},
-    "pages.round_board": {"GET": MEMBERS},
-    "pages.glossary": {"GET": EVERYONE},               # the words explained, public
+    "rounds.home": {"GET": LOGGED_IN},
+    "rounds.board": {"GET": MEMBERS},
+    "glossary.page": {"GET": EVERYONE},               # the words explained, public
     # The blank form opens for every member (the home and round pages offer the link to
     # all but the admin); saving it is for residents, facilitators and officials.
-    "pages.new_program": {"GET": row("login ok ok hidden ok ok forbidden"),
+    "programs.new": {"GET": row("login ok ok hidden ok ok forbidden"),
                           "POST": row("login ok ok hidden ok ok forbidden")},
     "programs.show": {"GET": MEMBERS},
     "programs.history": {"GET": MEMBERS},
     "programs.transition": {"POST": TRANSITIONS},
-    "programs.vote": {"POST": RESIDENTS},
-    "programs.room_vote": {"POST": FACILITATOR},
-    "programs.tally": {"GET": MEMBERS},
-    "programs.comment": {"POST": MEMBERS},              # any member joins the discussion
+    "voting.vote": {"POST": RESIDENTS},
+    "voting.room_vote": {"POST": FACILITATOR},
+    "voting.tally": {"GET": MEMBERS},
+    "comments.add": {"POST": MEMBERS},              # any member joins the discussion
     "programs.edit": {"GET": DRAFT_AUTHOR, "POST": DRAFT_AUTHOR},
     "programs.delete": {"GET": DRAFT_AUTHOR, "POST": DRAFT_AUTHOR},  # GET: "are you sure?"
-    "participation.add_finding": {"POST": FACILITATOR},
-    "participation.edit_finding": {"POST": FACILITATOR},
-    "participation.delete_finding": {"POST": FACILITATOR},
-    "participation.support": {"POST": RESIDENTS},
-    "participation.leave": {"POST": RESIDENTS},
+    "assessment.add_finding": {"POST": FACILITATOR},
+    "assessment.edit_finding": {"POST": FACILITATOR},
+    "assessment.delete_finding": {"POST": FACILITATOR},
+    "organizing.support": {"POST": RESIDENTS},
+    "organizing.leave": {"POST": RESIDENTS},
     "api.program": {"GET": MEMBERS},
     "assets.htmx_js": {"GET": EVERYONE},
 }
@@ -277,45 +280,45 @@ TARGETS = {
     "account.admin": (None, lambda w: "/admin", None),
     "account.reset": (None, lambda w: f"/admin/users/{w.people['warga5'].id}/password",
                       lambda w: {"password": "kopi pagi di balai desa"}),
-    "pages.home": (None, lambda w: "/", None),
-    "pages.round_board": (None, lambda w: f"/rounds/{LOCALITY_ROUND}", None),
-    "pages.glossary": (None, lambda w: "/glossary", None),
-    "pages.new_program": (None, lambda w: f"/rounds/{LOCALITY_ROUND}/programs/new",
+    "rounds.home": (None, lambda w: "/", None),
+    "rounds.board": (None, lambda w: f"/rounds/{LOCALITY_ROUND}", None),
+    "glossary.page": (None, lambda w: "/glossary", None),
+    "programs.new": (None, lambda w: f"/rounds/{LOCALITY_ROUND}/programs/new",
                           lambda w: {**VALID_PROGRAM,
                                      "submission_key": secrets.token_urlsafe(16)}),
     "programs.show": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}", None),
     "programs.history": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/history", None),
-    "programs.vote": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/votes",
+    "voting.vote": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/votes",
                       lambda w: {"choice": "agree"}),
-    "programs.room_vote": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/room-votes",
+    "voting.room_vote": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/room-votes",
                            lambda w: {"voter": str(w.people["warga3"].id), "choice": "agree"}),
-    "programs.tally": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/tally", None),
+    "voting.tally": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/tally", None),
     "programs.edit": (("locality", "draft"), lambda w: f"/programs/{w.program}/edit",
                       lambda w: {**VALID_PROGRAM, "title": "Posyandu keliling RW 02",
                                  "version": "1"}),
     "programs.delete": (("locality", "draft"), lambda w: f"/programs/{w.program}/delete",
                         lambda w: {"confirm": "yes"}),
-    "programs.comment": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/comments",
+    "comments.add": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/comments",
                          lambda w: {"stance": "support", "body": "Saya setuju, saluran itu "
                                                                  "meluap tiap hujan."}),
-    "participation.add_finding": (("planning", "assessment"),
+    "assessment.add_finding": (("planning", "assessment"),
                                   lambda w: f"/programs/{w.program}/findings",
                                   lambda w: {**FINDING, "indicator": "Sumur tercemar",
                                              "value": "12", "unit": "sumur"}),
-    "participation.edit_finding": (("planning", "assessment"),
+    "assessment.edit_finding": (("planning", "assessment"),
                                    lambda w: f"/programs/{w.program}/findings/{w.finding}",
                                    lambda w: {**FINDING, "value": "47"}),
-    "participation.delete_finding": (
+    "assessment.delete_finding": (
         ("planning", "assessment"),
         lambda w: f"/programs/{w.program}/findings/{w.finding}/delete", lambda w: {}),
-    "participation.support": (("action", "organizing"),
+    "organizing.support": (("action", "organizing"),
                               lambda w: f"/programs/{w.program}/supporters", lambda w: {}),
-    "participation.leave": (("action", "supported"),
+    "organizing.leave": (("action", "supported"),
                             lambda w: f"/programs/{w.program}/supporters/leave", lambda w: {}),
     "api.program": (PROGRAM_PAGE, lambda w: f"/api/v1/programs/{w.program}", None),
     "assets.htmx_js": (None, lambda w: f"/static/vendor/htmx-{htmx_version()}.min.js", None),
 }
-HTMX_GETS = {"programs.tally"}        # polled by htmx; a plain GET is only sent to the page
+HTMX_GETS = {"voting.tally"}        # polled by htmx; a plain GET is only sent to the page
 CHECKS_PASSWORD = {("auth.login", "POST"), ("account.password", "POST"),
                    ("account.delete", "POST")}
 WRITES_NOTHING = {"auth.language"}    # only the cookie changes

@@ -4,8 +4,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-from workflow import migrate
-from workflow.db import make_engine
+from workflow.core import migrate
+from workflow.core.db import make_engine
 
 
 def test_migrations_match_models(database_url):
@@ -55,7 +55,7 @@ def test_upgrade_keeps_the_data_of_a_village_in_use(database_url):
 def test_a_cost_in_billions_fits(app, db, users):
     """Village infrastructure costs billions of Rupiah: more than a 32-bit integer holds."""
     from datetime import datetime, timezone
-    from workflow import commands
+    from workflow.programs import commands
     program = commands.create_program(db, users["warga1"], 1, {
         "title": "Jembatan desa", "problem": "Sungai tidak bisa diseberangi",
         "goal": "Jembatan untuk anak sekolah", "estimated_cost": "Rp 3.000.000.000"}, "",

@@ -9,7 +9,7 @@ from sqlmodel import select
 from helpers import (HX, LOCALITY_ROUND, VALID_PROGRAM, counts, is_fragment, login_as, send,
                      snapshot)
 from helpers import outsider, people, rendered  # noqa: F401  (fixtures)
-from workflow import commands
+from workflow.programs import commands
 from workflow.models import Dusun, Membership, Program, ProgramAuthor
 
 

@@ -18,11 +18,15 @@ from helpers import outsider, people, rendered  # noqa: F401  (fixtures)
 from babel.dates import format_date
 
 from helpers import db_state, freeze_web_clock
-from workflow import assessment, audit, commands, dates, organizing, queries
+from workflow.assessment import commands as assessment
+from workflow.core import audit
+from workflow.programs import commands, queries
+from workflow.engine import dates
+from workflow.organizing import commands as organizing
 from workflow.models import (Ballot, Community, Event, Finding, Program, Round, Supporter,
                              User)
-from workflow.processes import STATE_LABELS
-from workflow.step_inputs import CHANNELS
+from workflow.engine.processes import STATE_LABELS
+from workflow.programs.steps import CHANNELS
 
 # --- helpers --------------------------------------------------------------------------------
 

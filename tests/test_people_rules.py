@@ -7,9 +7,12 @@ from types import SimpleNamespace
 import pytest
 from sqlmodel import select
 
-from workflow import commands, demo, organizing, people
+from workflow.programs import commands
+from workflow import demo
+from workflow.organizing import commands as organizing
+from workflow.people import commands as people
 from workflow.models import Event, LoginAttempt, User
-from workflow.reasons import Refusal
+from workflow.engine.reasons import Refusal
 from workflow.web import account as account_views, auth as auth_views
 from helpers import (ACTION_ROUND, CSRF_RE, PROGRAM, VALID_PROGRAM, db_state, login_as,
                      send, state_of)

@@ -12,9 +12,10 @@ from helpers import (ACCOUNTS, ROLES, refusal_text, steps_on, user_for, HX, PROG
                      is_fragment, login_as, residents, send, snapshot, state_of, utcnow,
                      votes_of)
 from helpers import outsider, people, rendered  # noqa: F401  (fixtures)
-from workflow import audit, commands
+from workflow.core import audit
+from workflow.programs import commands
 from workflow.models import Ballot, Dusun, Event, Round
-from workflow.processes import STATE_LABELS
+from workflow.engine.processes import STATE_LABELS
 
 # Who is who in the demo village for program 1 (proposed by warga2).
 def field_error(response, field) -> str | None:

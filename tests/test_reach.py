@@ -27,8 +27,8 @@ from axe import axe_violations, report
 from catalogue import PEOPLE, arrange_village, pages_for
 from test_browser import browser  # noqa: F401
 from helpers import draft_by, utcnow
-from workflow import commands
-from workflow.db import ENGINE_KEY
+from workflow.programs import commands
+from workflow.core.db import ENGINE_KEY
 from workflow.demo import PASSWORD
 from workflow.models import User
 

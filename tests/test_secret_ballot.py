@@ -25,7 +25,7 @@ from sqlmodel import select
 
 from helpers import HX, PROGRAM, arrange, login_as, send
 from helpers import people  # noqa: F401  (fixture)
-from workflow.db import ENGINE_KEY
+from workflow.core.db import ENGINE_KEY
 from workflow.models import Ballot, Vote
 
 # username -> (choice, reason): cast online by the resident, as a plain or htmx form post.

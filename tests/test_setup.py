@@ -13,7 +13,7 @@ import pytest
 
 from app import MISSING_SECRET_KEY, ConfigurationError, check_environment, create_app
 from workflow import demo, process_doc
-from workflow.processes import TEMPLATES
+from workflow.engine.processes import TEMPLATES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

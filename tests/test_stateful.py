@@ -42,17 +42,21 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, p
 from sqlalchemy import event as sqlalchemy_event, func, update
 from sqlmodel import Session, select
 
-from workflow import assessment, audit, commands, dates, machine, organizing, step_inputs, voting
-from workflow import guards as g
-from workflow import limits
-from workflow.db import make_engine
-from workflow.guards import Context
+from workflow.assessment import commands as assessment
+from workflow.core import audit
+from workflow.programs import commands, steps as step_inputs
+from workflow.engine import dates, machine, ballots as voting
+from workflow.organizing import commands as organizing
+from workflow.engine import guards as g
+from workflow.core import limits
+from workflow.core.db import make_engine
+from workflow.engine.guards import Context
 from workflow.models import (Ballot, Comment, Community, Dusun, Event, Finding, Membership,
                              Program, ProgramAuthor, Round, Supporter, User, Vote)
-from workflow.processes import AUTHOR, FACILITATOR, RESIDENT, TEMPLATES
-from workflow.program_form import clean_program
-from workflow.reasons import Refusal
-from workflow.text import clean
+from workflow.engine.processes import AUTHOR, FACILITATOR, RESIDENT, TEMPLATES
+from workflow.programs.form import clean_program
+from workflow.engine.reasons import Refusal
+from workflow.engine.text import clean
 
 # --- people -----------------------------------------------------------------------------------
 

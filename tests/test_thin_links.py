@@ -26,12 +26,12 @@ from sqlmodel import select
 from catalogue import PEOPLE, arrange_village, pages_for
 from helpers import HX, arrange, login_as, utcnow
 from test_browser import browser  # noqa: F401
-from workflow import commands
+from workflow.programs import commands
 from workflow.demo import PASSWORD
 from workflow.models import Ballot, Vote
 from workflow.web import compress
 from workflow.web.assets import htmx_version
-from workflow.web.programs import COMMENTS_SHOWN
+from workflow.programs.views import COMMENTS_SHOWN
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 

@@ -4,8 +4,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import Session
 
-from . import audit, backup as backups, demo, migrate
-from .db import get_engine
+from workflow.core import audit, backup as backups, migrate
+from workflow import demo
+from workflow.core.db import get_engine
 
 
 def init_app(app) -> None:

@@ -3,8 +3,8 @@ from datetime import datetime, timezone
 
 from sqlmodel import Session, select
 
-from . import commands
-from .accounts import create_user
+from workflow.programs import commands
+from workflow.people.passwords import create_user
 from .models import Community, Dusun, Membership, Round
 
 PASSWORD = "musyawarah"

@@ -13,13 +13,14 @@ from flask_babel import format_date, format_decimal, format_time, get_locale, ge
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlmodel import select
 
-from .. import dates
-from ..db import get_session
-from ..sessions import user_for_token
-from ..processes import (EVENT_LABELS, ROLE_LABELS, STATE_LABELS, TEMPLATE_LABELS,
-                         TRANSITION_LABELS)
-from .. import glossary, limits
-from ..program_form import FUNDING_SOURCES, SECTORS
+from workflow.engine import dates
+from workflow.core.db import get_session
+from workflow.people.logins import user_for_token
+from workflow.engine.processes import (EVENT_LABELS, ROLE_LABELS, STATE_LABELS, TEMPLATE_LABELS,
+                                       TRANSITION_LABELS)
+from workflow import glossary
+from workflow.core import limits
+from workflow.programs.form import FUNDING_SOURCES, SECTORS
 from .assets import htmx_version
 from .extensions import babel, csrf, htmx
 from .render import explain, refusal_page
@@ -201,7 +202,15 @@ class IdConverter(IntegerConverter):
 
 
 def init_app(app) -> None:
-    from . import account, api, assets, auth, pages, participation, programs
+    from workflow.web import account, assets, auth
+    from workflow.api import views as api
+    from workflow.assessment import views as assessment
+    from workflow.comments import views as comments
+    from workflow.glossary import views as glossary_views
+    from workflow.organizing import views as organizing
+    from workflow.programs import views as programs
+    from workflow.rounds import views as rounds
+    from workflow.voting import views as voting
 
     app.url_map.converters["id"] = IdConverter  # before any route that uses it
     babel.init_app(app, locale_selector=select_locale)
@@ -219,5 +228,7 @@ def init_app(app) -> None:
     app.register_error_handler(403, forbidden)
     app.register_error_handler(405, method_not_allowed)
     app.register_error_handler(500, server_error)
-    for module in (auth, account, pages, programs, participation, api, assets):
+    # The feature blueprints (endpoint prefix = package = templates folder = tests folder).
+    for module in (auth, account, rounds, glossary_views, programs, voting, comments, assessment,
+                   organizing, api, assets):
         app.register_blueprint(module.bp)

@@ -5,12 +5,12 @@ from flask import Blueprint, Response, abort, g, redirect, request, session, url
 from flask_babel import gettext
 from sqlmodel import select
 
-from .. import people
-from ..db import get_session
+from workflow.people import commands as people
+from workflow.core.db import get_session
 from ..models import Community, Membership, User
-from ..processes import ADMIN
-from ..reasons import Refusal
-from ..text import is_number
+from workflow.engine.processes import ADMIN
+from workflow.engine.reasons import Refusal
+from workflow.engine.text import is_number
 from .auth import login_required
 from .render import explain, field_errors, flash_done, now, refused, render
 
@@ -40,7 +40,7 @@ def password():
             errors, status = field_errors(refusal), 422
         else:
             flash_done(gettext("Your new password is saved."))
-            return redirect(url_for("pages.home"))
+            return redirect(url_for("rounds.home"))
     return render("password.html", status=status, errors=errors)
 
 

@@ -5,7 +5,7 @@ import os
 
 from flask import Blueprint, abort, send_from_directory
 
-from ..migrate import ROOT
+from workflow.core.migrate import ROOT
 
 bp = Blueprint("assets", __name__)
 HTMX_DIST = os.path.join(ROOT, "node_modules", "htmx.org", "dist")

@@ -5,9 +5,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, g, redirect, request, session, url_for
 from flask_babel import gettext
 
-from .. import people
-from ..db import get_session
-from ..reasons import Refusal
+from workflow.people import commands as people
+from workflow.core.db import get_session
+from workflow.engine.reasons import Refusal
 from .render import STATUS, explain, now, render
 
 bp = Blueprint("auth", __name__)
@@ -53,7 +53,7 @@ def login():
             session.clear()  # a new session: nothing from before the login carries over
             session.update(sid=token, **({"lang": lang} if lang else {}))
             session.permanent = True
-            target = safe_next(request.args.get("next"), url_for("pages.home"))
+            target = safe_next(request.args.get("next"), url_for("rounds.home"))
             if user.must_change_password:
                 target = url_for("account.password")
             return redirect(target)
@@ -89,4 +89,4 @@ def language():
     lang = request.form.get("lang", "")
     if lang in ("id", "en"):
         session["lang"] = lang
-    return redirect(safe_next(request.form.get("next"), url_for("pages.home")))
+    return redirect(safe_next(request.form.get("next"), url_for("rounds.home")))

@@ -1,11 +1,11 @@
 """Shared view helpers: page-or-fragment rendering, refusals, the clock, the user."""
 from datetime import datetime, timezone
 
-from flask import abort, flash, g, render_template
+from flask import abort, flash, g, redirect, render_template
 from flask_babel import format_decimal, gettext
 
-from ..processes import ROLE_LABELS, STATE_LABELS, TRANSITION_LABELS
-from ..reasons import Reason, Refusal
+from workflow.engine.processes import ROLE_LABELS, STATE_LABELS, TRANSITION_LABELS
+from workflow.engine.reasons import Reason, Refusal
 from .extensions import htmx
 
 STATUS = {"forbidden": 403, "conflict": 409, "not_found": 404, "invalid": 422,
@@ -76,3 +76,11 @@ def flash_done(message: str) -> None:
 
 def current_user():
     return g.get("user")
+
+
+def go_to(target: str):
+    """After a saved form: a plain post is redirected; htmx is told to go there itself
+    (a new page, not a fragment)."""
+    if htmx:
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target)

@@ -1,0 +1,139 @@
+"""Use cases about people: logging in and out, passwords, their personal data."""
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from workflow.people import logins as sessions
+from workflow.people.passwords import authenticate, hash_password, verify_password
+from workflow.programs.commands import command
+from workflow.models import (Ballot, Comment, Community, Finding, Membership, Program,
+                             ProgramAuthor, Supporter, User, Vote)
+from workflow.engine.processes import ADMIN
+from workflow.engine.reasons import N_, Reason, Refusal
+from workflow.engine.text import clean
+
+
+@command
+def log_in(session: Session, username: str, password: str, address: str,
+           now: datetime) -> tuple[User, str]:
+    """Check the name and password (unless too many tries failed); start a session."""
+    name = clean(username).lower()[:64]
+    blocked = sessions.login_blocked(session, name, address, now)
+    if blocked:
+        raise Refusal("too_many", blocked)
+    user = authenticate(session, name, password or "")
+    sessions.record_attempt(session, name, address, now, succeeded=user is not None)
+    if user is None or user.anonymised_at is not None:
+        # The failed try must be kept even though the login is refused.
+        session.commit()
+        raise Refusal("unauthorised", Reason(
+            N_("The name or the password is not right. Please try again.")))
+    return user, sessions.start_session(session, user, now)
+
+
+@command
+def log_out(session: Session, token: str | None, now: datetime) -> None:
+    sessions.end_session(session, token, now)
+
+
+@command
+def change_password(session: Session, actor: User, current: str, new: str, repeat: str,
+                    now: datetime) -> None:
+    """The person sets a new password, proving they know the current one."""
+    user = session.get(User, actor.id)
+    errors = {}
+    if not verify_password(user, current or ""):
+        errors["current"] = Reason(N_("The current password is not right."))
+    problem = sessions.password_problem(new or "", user.username)
+    if problem:
+        errors["new"] = problem
+    elif user.must_change_password and new == current and "current" not in errors:
+        # The administrator knows the temporary password: keeping it keeps their key.
+        errors["new"] = Reason(N_("Choose a password different from the temporary one the "
+                                  "administrator gave you."))
+    elif new != repeat:
+        errors["repeat"] = Reason(N_("The two new passwords are not the same."))
+    if errors:
+        raise Refusal("invalid", Reason(N_("Please correct the marked fields.")), errors)
+    user.password_hash, user.must_change_password = hash_password(new), False
+    session.add(user)
+
+
+def _admin_of(session: Session, actor: User, user_id: int) -> User:
+    """The member ``user_id`` of a community the actor administers, or Refusal."""
+    administered = select(Membership.community_id).where(
+        Membership.user_id == actor.id, Membership.role == ADMIN)
+    # A forgotten (anonymised) person has no account left to manage.
+    member = session.exec(select(User).join(Membership, Membership.user_id == User.id).where(
+        User.id == user_id, Membership.community_id.in_(administered),
+        User.anonymised_at.is_(None))).first()
+    if member is None:
+        if not session.exec(administered).first():
+            raise Refusal("forbidden", Reason(N_("Only an administrator can do this.")))
+        raise Refusal("not_found", Reason(N_("That person is not in your community.")))
+    return member
+
+
+@command
+def reset_password(session: Session, actor: User, user_id: int, temporary: str,
+                   now: datetime) -> User:
+    """An administrator gives a member a temporary password to change at next login."""
+    member = _admin_of(session, actor, user_id)
+    problem = sessions.password_problem(temporary or "", member.username)
+    if problem:
+        raise Refusal("invalid", problem, {"password": problem})
+    member.password_hash, member.must_change_password = hash_password(temporary), True
+    session.add(member)
+    sessions.end_all_sessions(session, member.id, now)
+    # The reset answers "ask the administrator to reset your password": it lifts the
+    # account's lock. The lock on an address is left alone: it stops one device guessing
+    # across many accounts, and one account's reset says nothing about that device.
+    sessions.reopen_account(session, member.username, now)
+    return member
+
+
+def personal_data(session: Session, user: User) -> dict:
+    """Everything the service holds about one person (UU 27/2022 right of access)."""
+    def rows(model, *where):
+        return [row.model_dump(mode="json") for row in session.exec(select(model).where(*where))]
+    memberships = session.exec(select(Membership, Community.name).join(
+        Community, Community.id == Membership.community_id).where(
+        Membership.user_id == user.id)).all()
+    return {
+        "account": user.model_dump(mode="json", exclude={"password_hash"}),
+        "memberships": [{"community": name, "role": m.role} for m, name in memberships],
+        "programs_authored": rows(Program, Program.id.in_(select(ProgramAuthor.program_id).where(
+            ProgramAuthor.user_id == user.id))),
+        "comments": rows(Comment, Comment.user_id == user.id),
+        # Own votes only; secret or not, a person may see their own choices.
+        "votes": rows(Vote, Vote.user_id == user.id),
+        "supported_programs": rows(Supporter, Supporter.user_id == user.id),
+        "findings_recorded": rows(Finding, Finding.recorded_by == user.id),
+    }
+
+
+@command
+def anonymise(session: Session, actor: User, password: str, now: datetime) -> None:
+    """Forget the person: name, login and words go; counts and the audit chain stay.
+
+    Votes keep their rows (a tally must not change after the fact), comments
+    keep their place with the text removed, events keep the actor id, so the
+    hash chain still verifies.
+    """
+    user = session.get(User, actor.id)
+    if not verify_password(user, password or ""):
+        error = Reason(N_("The password is not right."))
+        raise Refusal("invalid", error, {"password": error})
+    user.username = f"deleted-{user.id}"
+    user.display_name = ""  # pages name a person who left in their own language
+    user.password_hash = "!"  # matches no password
+    user.anonymised_at = now
+    session.add(user)
+    for comment in session.exec(select(Comment).where(Comment.user_id == user.id)):
+        comment.body = ""
+        session.add(comment)
+    for vote in session.exec(select(Vote).join(Ballot, Ballot.id == Vote.ballot_id).where(
+            Vote.user_id == user.id)):
+        vote.reason = ""
+        session.add(vote)
+    sessions.end_all_sessions(session, user.id, now)

@@ -1,0 +1,38 @@
+"""Home and a round's board."""
+from flask import Blueprint, abort, g
+
+from workflow.core.db import get_session
+from workflow.engine.diagram import layout
+from workflow.engine.processes import TEMPLATES
+from workflow.people.passwords import role_in
+from workflow.programs import queries
+from workflow.web.auth import login_required
+from workflow.web.render import render
+
+
+bp = Blueprint("rounds", __name__)
+
+
+@bp.get("/")
+@login_required
+def home():
+    """The user's communities and rounds, with programs grouped by state."""
+    return render("home.html", board=queries.home_board(get_session(), g.user.id))
+
+
+def _member_round(round_id: int):
+    """The round and community, or 404 for anyone outside the community."""
+    found = queries.round_board(get_session(), round_id, g.user.id)
+    if found is None or role_in(get_session(), g.user.id, found[1].id) is None:
+        abort(404)
+    return found
+
+
+@bp.get("/rounds/<id:round_id>")
+@login_required
+def board(round_id: int):
+    """One planning round: its programs grouped by where they stand."""
+    rnd, community, groups = _member_round(round_id)
+    return render("round.html", rnd=rnd, community=community, groups=groups,
+                  diagram=layout(TEMPLATES[rnd.template]),
+                  role=role_in(get_session(), g.user.id, community.id))
