@@ -255,8 +255,10 @@ class Databases:
             return
         name = make_url(url).database
         with self.admin.connect() as connection:
+            # The test's connections, not the server's own (autovacuum runs as superuser).
             connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                                    " WHERE datname = :name"), {"name": name})
+                                    " WHERE datname = :name AND backend_type = 'client backend'"),
+                               {"name": name})
         conninfo = make_url(url).set(drivername="postgresql").render_as_string(
             hide_password=False)
         with psycopg.connect(conninfo, autocommit=True) as connection:
