@@ -116,7 +116,7 @@ def test_stored_date():
 
 
 def test_the_dates_module_is_pure():
-    code = ("import sys, workflow.dates; "
+    code = ("import sys, workflow.engine.dates; "
             "print(sorted(m for m in ('flask', 'flask_babel', 'jinja2', 'sqlalchemy', "
             "'sqlmodel') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,

@@ -129,7 +129,7 @@ def test_the_layout_is_deterministic_and_sized_for_a_phone():
 
 
 def test_the_layout_module_is_pure():
-    code = ("import sys, workflow.diagram; "
+    code = ("import sys, workflow.engine.diagram; "
             "print(sorted(m for m in ('flask', 'jinja2', 'sqlalchemy', 'sqlmodel') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
