@@ -3,10 +3,7 @@
 The HTTP side (the default delivery date, the date limits, how pages show dates) is tested
 with the steps in tests/test_participation.py.
 """
-import subprocess
-import sys
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +11,6 @@ from workflow.engine import dates
 from workflow.programs import steps as step_inputs
 from workflow.engine.reasons import Refusal
 
-ROOT = Path(__file__).resolve().parent.parent
 DAY = date(2026, 12, 1)
 
 
@@ -113,12 +109,3 @@ def test_stored_date():
     assert dates.stored_date("2025-11-03") == date(2025, 11, 3)
     assert dates.stored_date(date(2025, 11, 3)) == date(2025, 11, 3)
     assert dates.stored_date(None) is None and dates.stored_date("3 Nov") is None
-
-
-def test_the_dates_module_is_pure():
-    code = ("import sys, workflow.engine.dates; "
-            "print(sorted(m for m in ('flask', 'flask_babel', 'jinja2', 'sqlalchemy', "
-            "'sqlmodel') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout
-    assert out.strip() == "[]"
