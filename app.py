@@ -65,7 +65,7 @@ def create_app(test_config=None):
         if production:
             raise ConfigurationError(MISSING_SECRET_KEY)
         app.config["SECRET_KEY"] = "development-only-secret"
-    if production and not (test_config or {}).get("SESSION_COOKIE_SECURE") is False:
+    if production and (test_config or {}).get("SESSION_COOKIE_SECURE") is not False:
         # Flask presets this key to False, so setdefault would never take effect.
         app.config["SESSION_COOKIE_SECURE"] = True
     os.makedirs(app.instance_path, exist_ok=True)
@@ -76,7 +76,8 @@ def create_app(test_config=None):
 
     from workflow import cli
     from workflow.core import db
-    from workflow.web import compress, init_app as init_web
+    from workflow.web import compress
+    from workflow.web import init_app as init_web
 
     db.init_app(app)
     # after_request hooks run last-registered first: gzip is registered before the

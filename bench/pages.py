@@ -9,21 +9,21 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import event
 from sqlmodel import Session, select
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from app import create_app  # noqa: E402
-from workflow.programs import commands
+from app import create_app
 from workflow import demo
-from workflow.core import migrate  # noqa: E402
-from workflow.core.db import ENGINE_KEY  # noqa: E402
-from workflow.models import User  # noqa: E402
+from workflow.core import migrate
+from workflow.core.db import ENGINE_KEY
+from workflow.models import User
+from workflow.programs import commands
 
 PROGRAMS, COMMENTS, REPEAT = 300, 200, 30
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def build(url: str):

@@ -220,7 +220,7 @@ class Server:
     def start(self, ready_timeout: float) -> float:
         """Start and wait until it answers; return how long that took."""
         started = time.monotonic()
-        self.log = open(self.log_path, "ab")
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop())
         self.proc = subprocess.Popen(
             [*executable("gunicorn"), "--workers", str(self.workers),
              "--bind", f"{HOST}:{self.port}", "app:create_app()"],
@@ -474,6 +474,7 @@ def database_rows(url: str):
     """Read the facts straight from the database, without the app's query layer."""
     sys.path.insert(0, str(REPO))
     from sqlalchemy import create_engine, text
+
     from workflow.core.db import normalise_url
 
     engine = create_engine(normalise_url(url))

@@ -26,19 +26,20 @@ sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 from sqlmodel import Session, select  # noqa: E402
 
 from app import create_app  # noqa: E402
-from workflow import demo
+from workflow import demo  # noqa: E402
 from workflow.core import migrate  # noqa: E402
 
 try:  # the feature-package layout
-    from tests.catalogue import PEOPLE, arrange_village, pages_for  # noqa: E402
-    from tests.helpers import HX, VALID_PROGRAM, login_as, send  # noqa: E402
-    from workflow.core.db import ENGINE_KEY, make_engine  # noqa: E402
-    from workflow.models import User  # noqa: E402
+    from tests.catalogue import PEOPLE, arrange_village, pages_for
+    from tests.helpers import HX, VALID_PROGRAM, login_as, send
+    from workflow.core.db import ENGINE_KEY, make_engine
+    from workflow.models import User
 except ImportError:  # the flat layout before it
-    from catalogue import PEOPLE, arrange_village, pages_for  # noqa: E402
-    from helpers import HX, VALID_PROGRAM, login_as, send  # noqa: E402
-    from workflow.core.db import ENGINE_KEY, make_engine  # noqa: E402
-    from workflow.models import User  # noqa: E402
+    from catalogue import PEOPLE, arrange_village, pages_for
+    from helpers import HX, VALID_PROGRAM, login_as, send
+
+    from workflow.core.db import ENGINE_KEY, make_engine
+    from workflow.models import User
 
 STATUS = {"forbidden": 403, "not-found": 404}
 

@@ -22,6 +22,7 @@ import re
 import subprocess
 import sys
 import urllib.parse
+from pathlib import Path
 
 BEGIN = "<!-- BEGIN last-run: written by scripts/lighthouse.sh; edits here are overwritten -->"
 END = "<!-- END last-run -->"
@@ -88,8 +89,7 @@ def reports(out: str, name: str) -> list:
 
 
 def summarize(out: str, doc: str) -> int:
-    names = [line.split("\t") for line in open(os.path.join(out, "pages.tsv"), encoding="utf-8")
-             .read().splitlines()]
+    names = [line.split("\t") for line in Path(out, "pages.tsv").read_text(encoding="utf-8").splitlines()]
     rows, notes, agents, status = [], [], [], 0
     for name, url in names:
         with open(os.path.join(out, f"{name}.cmd"), encoding="utf-8") as fh:
@@ -139,7 +139,7 @@ def summarize(out: str, doc: str) -> int:
                                      ["Chromium"])[0]
     section = "\n".join([
         BEGIN, "", f"Targets: {targets}. Result: **{verdict}** "
-        f"(written {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
+        f"(written {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, "
         f"{chromium}, mobile, simulated throttling).", "",
         header, *rows, "",
         "`$BASE` is the demo's address on 127.0.0.1; every run also has the script's "

@@ -21,10 +21,11 @@ from werkzeug.serving import make_server
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 
-from app import create_app  # noqa: E402
 from catalogue import PEOPLE, arrange_village  # noqa: E402
 from test_browser import CHROMIUM, CHROMIUM_ARGS, PHONE  # noqa: E402
-from workflow import demo
+
+from app import create_app  # noqa: E402
+from workflow import demo  # noqa: E402
 from workflow.core import migrate  # noqa: E402
 from workflow.core.db import ENGINE_KEY  # noqa: E402
 from workflow.models import User  # noqa: E402

@@ -78,7 +78,7 @@ def wait_up(url: str, seconds: float = 30.0) -> None:
             return  # it answered
         except OSError:
             if time.monotonic() > deadline:
-                raise SystemExit(f"{url} did not answer within {seconds:.0f} s")
+                raise SystemExit(f"{url} did not answer within {seconds:.0f} s") from None
             time.sleep(0.3)
 
 
@@ -101,7 +101,7 @@ def login(base: str, user: str, password: str, prefix: str) -> None:
         raise SystemExit(f"logging in as {user} did not redirect: wrong password or throttled?")
     except urllib.error.HTTPError as answer:
         if answer.code != 302 or "/login" in answer.headers.get("Location", "/login"):
-            raise SystemExit(f"logging in as {user} failed: HTTP {answer.code}")
+            raise SystemExit(f"logging in as {user} failed: HTTP {answer.code}") from None
     # The login clears the session (and its CSRF secret); the next page with a form puts a
     # new secret in the session cookie. From then on the cookie is stable and every token
     # that any page of this session shows is valid (WTF_CSRF_TIME_LIMIT is None).

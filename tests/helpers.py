@@ -11,22 +11,32 @@ not ours to change). Two rules keep the tests honest and fast:
   since, and no transaction of the test's own is left holding a lock.
 """
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
 from flask import template_rendered
-from sqlalchemy import func, select as sa_select
-from sqlmodel import SQLModel, select
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel, select
 
-from sqlmodel import Session
-
-from workflow.programs import commands
 from workflow.core.db import ENGINE_KEY
+from workflow.models import (
+    Ballot,
+    Comment,
+    Community,
+    Dusun,
+    Event,
+    Membership,
+    Program,
+    ProgramAuthor,
+    Round,
+    User,
+    Vote,
+)
 from workflow.people.logins import start_session
 from workflow.people.passwords import create_user
-from workflow.models import (Ballot, Comment, Community, Dusun, Event, Membership, Program,
-                             ProgramAuthor, Round, User, Vote)
+from workflow.programs import commands
 
 HX = {"HX-Request": "true"}
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -41,7 +51,7 @@ VALID_PROGRAM = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @pytest.fixture

@@ -2,13 +2,13 @@
 import json
 
 import pytest
+from helpers import login_as, send, utcnow
 from sqlmodel import func, select
 
 from workflow.core import audit
-from workflow.programs import commands
-from workflow.people import commands as people
 from workflow.models import Comment, LoginSession, User, Vote
-from helpers import login_as, send, utcnow  # noqa: E402
+from workflow.people import commands as people
+from workflow.programs import commands
 
 
 def test_login_is_throttled_per_account(client, auth, db):

@@ -2,9 +2,7 @@
 import re
 
 import pytest
-
-from helpers import HX, VALID_PROGRAM, arrange, login_as, send, snapshot, state_of
-from helpers import people, rendered  # noqa: F401  (fixtures)
+from helpers import HX, VALID_PROGRAM, arrange, login_as, people, rendered, send, snapshot, state_of  # noqa: F401  (fixtures)
 
 H1_RE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
 

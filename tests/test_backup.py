@@ -1,12 +1,12 @@
 """Backup and restore: a round trip gives back every table, row for row."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import MetaData, select
 
-from workflow.programs import commands
 from workflow.core.db import ENGINE_KEY
+from workflow.programs import commands
 
-NOW = datetime(2026, 11, 29, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 
 
 def dump_tables(app) -> dict:

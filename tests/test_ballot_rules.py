@@ -15,16 +15,27 @@ from datetime import timedelta
 
 import pytest
 from alembic import command
+from helpers import (  # noqa: F401  (fixtures)
+    HX,
+    PROGRAM,
+    arrange,
+    db_state,
+    login_as,
+    people,
+    refusal_text,
+    rendered,
+    residents,
+    send,
+    state_of,
+    utcnow,
+)
 from sqlmodel import select, update
 
-from helpers import (HX, PROGRAM, arrange, db_state, login_as, refusal_text, residents, send,
-                     state_of, utcnow)
-from helpers import people, rendered  # noqa: F401  (fixtures)
-from workflow.programs import commands, queries
 from workflow.assessment import commands as assessment
 from workflow.core import migrate
-from workflow.models import Ballot, Event, Program, Round
 from workflow.engine.reasons import Refusal
+from workflow.models import Ballot, Event, Program, Round
+from workflow.programs import commands, queries
 from workflow.programs import views as program_views
 
 PLANNING_ROUND, ACTION_ROUND = 2, 3

@@ -22,9 +22,9 @@ import re
 import tempfile
 
 import pytest
+from axe import axe_violations, report
 from playwright.sync_api import expect, sync_playwright
 
-from axe import axe_violations, report
 from workflow.demo import PASSWORD
 from workflow.engine.processes import CONFIRM_FIRST
 

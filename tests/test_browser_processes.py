@@ -26,10 +26,22 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
-
-from test_browser import (PROGRAM_URL, assert_not_reloaded, browser, comment,  # noqa: F401
-                          doing, fire, mark_page, open_program, screenshot, tally_count,
-                          village, village_without_js, vote, vote_as)
+from test_browser import (  # noqa: F401
+    PROGRAM_URL,
+    assert_not_reloaded,
+    browser,
+    comment,
+    doing,
+    fire,
+    mark_page,
+    open_program,
+    screenshot,
+    tally_count,
+    village,
+    village_without_js,
+    vote,
+    vote_as,
+)
 
 # On SQLite only: these walk the pages a person sees, which do not depend on the database;
 # every command under them runs on PostgreSQL too in the command, page, participation,

@@ -1,16 +1,27 @@
 """The use cases called directly: who may do what, and all-or-nothing writes."""
 import pytest
+from helpers import (
+    LOCALITY_ROUND,
+    PROGRAM,
+    VALID_PROGRAM,
+    arrange,
+    counts,
+    draft_by,
+    events_of,
+    outsider,  # noqa: F401  (fixture)
+    snapshot,
+    state_of,
+    utcnow,
+    votes_of,
+)
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from helpers import (LOCALITY_ROUND, PROGRAM, VALID_PROGRAM, arrange, counts, draft_by,
-                     events_of, snapshot, state_of, utcnow, votes_of)
-from helpers import outsider  # noqa: F401  (fixture)
 from workflow.core import audit
-from workflow.programs import commands
-from workflow.models import Ballot, Comment, Event, Program, Vote
 from workflow.engine.reasons import Refusal
+from workflow.models import Ballot, Comment, Event, Program, Vote
+from workflow.programs import commands
 
 
 def refused(call) -> Refusal:
@@ -227,7 +238,7 @@ def test_failed_vote_keeps_nothing(db, users, monkeypatch):
     original = commands._store_vote
 
     def broken(session, *args, **kwargs):
-        vote = original(session, *args, **kwargs)
+        original(session, *args, **kwargs)
         session.flush()
         raise RuntimeError("crash")
 

@@ -9,19 +9,28 @@ import time
 from collections import Counter
 
 import pytest
+from helpers import (
+    PROGRAM,
+    arrange,
+    events_of,
+    login_as,
+    people,  # noqa: F401  (fixture)
+    send,
+    snapshot,
+    state_of,
+    utcnow,
+    votes_of,
+)
 from sqlalchemy import func
 from sqlmodel import select
 
-from helpers import (PROGRAM, arrange, events_of, login_as, send, snapshot, state_of, utcnow,
-                     votes_of)
-from helpers import people  # noqa: F401  (fixture)
 from workflow.assessment import commands as assessment
 from workflow.core import audit
-from workflow.programs import commands
+from workflow.engine.processes import STATE_LABELS
+from workflow.models import Ballot, Event, Finding, Membership, Round, Supporter, Vote
 from workflow.organizing import commands as organizing
 from workflow.people.passwords import create_user
-from workflow.models import Ballot, Event, Finding, Membership, Round, Supporter, Vote
-from workflow.engine.processes import STATE_LABELS
+from workflow.programs import commands
 
 TIMEOUT = 120
 

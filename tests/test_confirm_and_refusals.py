@@ -6,15 +6,28 @@ language."""
 import re
 
 import pytest
+from helpers import (  # noqa: F401  (fixtures)
+    HX,
+    PROGRAM,
+    arrange,
+    db_state,
+    events_of,
+    is_fragment,
+    login_as,
+    people,
+    refusal_text,
+    rendered,
+    send,
+    state_of,
+    steps_on,
+    utcnow,
+)
 from playwright.sync_api import expect
-
-from helpers import (HX, PROGRAM, arrange, db_state, events_of, is_fragment, login_as,
-                     refusal_text, send, state_of, steps_on, utcnow)
-from helpers import people, rendered  # noqa: F401  (fixtures)
 from test_browser import Village, browser, open_program  # noqa: F401  (browser: a fixture)
-from workflow.programs import commands
+
 from workflow.engine.processes import DONE_LABELS, STATE_LABELS, TEMPLATES, TRANSITION_LABELS
 from workflow.engine.reasons import Refusal
+from workflow.programs import commands
 
 URL = f"/programs/{PROGRAM}/transitions/"
 # (step, the state it is fired from, who fires it, the form its button sends)
@@ -336,7 +349,7 @@ REFUSED_FETCH = re.compile(r"Failed to load resource: the server responded with 
 
 
 @pytest.fixture
-def chromium_village(browser, live_server):  # noqa: F811  (browser is the imported fixture)
+def chromium_village(browser, live_server):
     villages = []
 
     def make(javascript: bool):

@@ -3,13 +3,13 @@
 The HTTP side (the default delivery date, the date limits, how pages show dates) is tested
 with the steps in tests/test_participation.py.
 """
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from workflow.engine import dates
-from workflow.programs import steps as step_inputs
 from workflow.engine.reasons import Refusal
+from workflow.programs import steps as step_inputs
 
 DAY = date(2026, 12, 1)
 

@@ -61,8 +61,8 @@ def test_everything_is_inside_the_view_box(template):
     diagram = layout(template)
     assert diagram.view_box == f"0 0 {diagram.width} {diagram.height}"
     for node in diagram.nodes:
-        assert 0 <= node.x and node.right <= diagram.width, node
-        assert 0 <= node.y and node.bottom <= diagram.height, node
+        assert node.x >= 0 and node.right <= diagram.width, node
+        assert node.y >= 0 and node.bottom <= diagram.height, node
         assert node.w > 0 and node.h > 0
     for edge in diagram.edges:
         for x, y in edge.points:
@@ -189,7 +189,7 @@ def test_a_round_page_draws_the_process_without_a_current_state(diagram_app, tem
     assert "style=" not in out and "data-current" not in out and "data-next" not in out
     assert all(p.get("stroke-dasharray") is None for p in svg.iter(SVG + "path"))
     assert len(groups(svg, "data-diagram-state")) == len(template.states)
-    texts = [t for t in svg.iter(SVG + "text")]
+    texts = list(svg.iter(SVG + "text"))
     assert all(float(t.get("font-size")) * PHONE_SVG_WIDTH / layout(template).width >= 12
                for t in texts)
 

@@ -4,16 +4,26 @@ import html
 import re
 
 import pytest
+from helpers import (  # noqa: F401  (fixtures)
+    HX,
+    LOCALITY_ROUND,
+    VALID_PROGRAM,
+    db_state,
+    draft_by,
+    login_as,
+    outsider,
+    people,
+    rendered,
+    send,
+    utcnow,
+)
 from sqlmodel import select
 
-from helpers import (HX, LOCALITY_ROUND, VALID_PROGRAM, db_state, draft_by, login_as, send,
-                     utcnow)
-from helpers import outsider, people, rendered  # noqa: F401  (fixtures)
 from workflow.core import audit
-from workflow.programs import commands
 from workflow.drafting import commands as drafting
-from workflow.models import Comment, Dusun, Program, ProgramAuthor
 from workflow.engine.reasons import Refusal
+from workflow.models import Comment, Dusun, Program, ProgramAuthor
+from workflow.programs import commands
 
 TITLE = "Posyandu keliling di Dusun Cibodas"
 # Who plays each part: warga1 writes the draft.

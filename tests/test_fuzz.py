@@ -36,34 +36,43 @@ import itertools
 import os
 import re
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import quote, urlencode
 
 import pytest
 from argon2 import PasswordHasher
-from hypothesis import HealthCheck, given, note, settings, strategies as st
-from sqlalchemy import MetaData, select as sa_select, update
+from helpers import (
+    ACTION_ROUND,
+    LOCALITY_ROUND,
+    PLANNING_ROUND,
+    VALID_PROGRAM,
+    arrange,
+    login_as,
+    people,  # noqa: F401  (a fixture)
+    utcnow,
+)
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+from sqlalchemy import MetaData, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 from werkzeug.datastructures import MultiDict
 
 from app import create_app
-from helpers import (ACTION_ROUND, LOCALITY_ROUND, PLANNING_ROUND, VALID_PROGRAM, arrange,
-                     login_as, utcnow)
-from helpers import people  # noqa: F401  (a fixture)
-from workflow.people import passwords as accounts
+from workflow import demo
 from workflow.assessment import commands as assessment
 from workflow.core import audit
-from workflow.programs import commands
-from workflow import demo
-from workflow.organizing import commands as organizing
-from workflow.people.passwords import create_user
 from workflow.core.db import ENGINE_KEY, make_engine
-from workflow.models import Community, Dusun, Finding, Membership, Round, User
+from workflow.engine.ballots import CHOICES
 from workflow.engine.processes import STATE_LABELS, TRANSITION_LABELS
+from workflow.models import Community, Dusun, Finding, Membership, Round, User
+from workflow.organizing import commands as organizing
+from workflow.people import passwords as accounts
+from workflow.people.passwords import create_user
+from workflow.programs import commands
 from workflow.programs.form import FUNDING_SOURCES, MAX_COST, SECTORS
 from workflow.programs.steps import CHANNELS, OUTCOMES
-from workflow.engine.ballots import CHOICES
 
 MISSING_ID = 987654
 FRESH = "<a fresh resident>"  # an actor made for the one example (its account may be deleted)

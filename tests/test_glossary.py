@@ -6,15 +6,15 @@ import os
 import re
 
 import pytest
+from catalogue import PEOPLE, arrange_village, pages_for
 from flask import render_template_string
 from flask_babel import force_locale, gettext
-
-from catalogue import PEOPLE, arrange_village, pages_for
 from helpers import arrange, login_as, utcnow
 from test_i18n import ROOT, source_messages
-from workflow.programs import commands
+
 from workflow import glossary
 from workflow.engine.processes import ROLE_LABELS, TEMPLATES
+from workflow.programs import commands
 from workflow.programs.form import FUNDING_SOURCES
 
 HELP = re.compile(r'<details class="term" data-term="([\w-]+)">\s*<summary>(.*?)</summary>'

@@ -1,14 +1,14 @@
 """Guards (workflow/guards.py): pure predicates over a Context, a Reason or None."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from workflow.engine import guards as g
+from workflow.engine.ballots import ADVISORY, CONSENT, MAJORITY, tally
 from workflow.engine.guards import Context
 from workflow.engine.reasons import Reason
-from workflow.engine.ballots import ADVISORY, CONSENT, MAJORITY, tally
 
-NOW = datetime(2024, 3, 15, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 3, 15, 9, 0, tzinfo=UTC)
 WIB = timezone(timedelta(hours=7), "WIB")
 
 

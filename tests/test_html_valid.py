@@ -17,7 +17,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from catalogue import PEOPLE, arrange_village, pages_for
 from helpers import HX, VALID_PROGRAM, login_as, send
 

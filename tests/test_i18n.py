@@ -1,13 +1,13 @@
 """Every user-visible string is translated into Bahasa Indonesia; English is the source."""
-from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
-from babel.messages.frontend import parse_mapping_cfg
-from html.parser import HTMLParser
 import html
 import os
 import re
+from html.parser import HTMLParser
 
 import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None}

@@ -8,20 +8,29 @@ import sys
 import unicodedata
 
 import pytest
-from flask_babel import force_locale, gettext
-from sqlmodel import select
-
 from catalogue import PEOPLE, arrange_village, pages_for
-from helpers import (LOCALITY_ROUND, PROGRAM, VALID_PROGRAM, arrange, db_state, draft_by,
-                     login_as, send, utcnow)
-from helpers import people  # noqa: F401  (fixture)
+from flask_babel import force_locale, gettext
+from helpers import (
+    LOCALITY_ROUND,
+    PROGRAM,
+    VALID_PROGRAM,
+    arrange,
+    db_state,
+    draft_by,
+    login_as,
+    people,  # noqa: F401  (fixture)
+    send,
+    utcnow,
+)
+from sqlmodel import select
 from test_participation import action
-from workflow.programs import commands
+
 from workflow.core import limits
 from workflow.engine import text
-from workflow.models import Comment, Event, Program, Vote
 from workflow.engine.reasons import Refusal
 from workflow.engine.text import PEOPLE_FORM, RUPIAH_FORM, TOO_LARGE, WHOLE_RUPIAH, clean
+from workflow.models import Comment, Event, Program, Vote
+from workflow.programs import commands
 
 MAX_COST = 10 ** 13
 

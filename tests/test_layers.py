@@ -6,6 +6,7 @@
 """
 import ast
 import os
+from pathlib import Path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORKFLOW = os.path.join(ROOT, "workflow")
@@ -27,7 +28,7 @@ def modules():
 def imports_of(dotted, package, path):
     """The absolute names of our modules that ``path`` imports (relative ones resolved)."""
     names = set()
-    for node in ast.walk(ast.parse(open(path, encoding="utf-8").read())):
+    for node in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

@@ -7,17 +7,17 @@ page errors and requests leaving the live server are collected and must stay emp
 
 SQLite only: what is spoken does not depend on the database.
 """
-import json
 import os
+from pathlib import Path
 
 import pytest
 from flask_babel import force_locale, gettext
-from playwright.sync_api import expect
-
 from helpers import PROGRAM
+from playwright.sync_api import expect
 from test_browser import Village, browser  # noqa: F401  (fixture)
-from workflow.models import Program
+
 from workflow.engine.processes import STATE_LABELS
+from workflow.models import Program
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
@@ -97,7 +97,7 @@ def assert_reads_the_program(page, program, said: dict, lang: str) -> None:
     expect(button).to_have_accessible_name(said["listen"])
 
 
-def test_listen_reads_the_program_aloud_where_the_browser_speaks(browser, live_server,  # noqa: F811
+def test_listen_reads_the_program_aloud_where_the_browser_speaks(browser, live_server,
                                                                app, db):
     program = db.get(Program, PROGRAM)
     village = Village(browser, live_server)
@@ -119,7 +119,7 @@ def test_listen_reads_the_program_aloud_where_the_browser_speaks(browser, live_s
         page.add_init_script(RECORDER)
         page.goto(f"/programs/{PROGRAM}")
         assert_reads_the_program(page, program, words(app, program, "id"), "id-ID")
-        assert page.evaluate(AXE_ON_BUTTON, open(AXE, encoding="utf-8").read()) == []
+        assert page.evaluate(AXE_ON_BUTTON, Path(AXE).read_text(encoding="utf-8")) == []
 
         # ...and in English once the page is English.
         page.locator("form.lang button[name=lang]").click()
@@ -144,7 +144,7 @@ def test_listen_reads_the_program_aloud_where_the_browser_speaks(browser, live_s
         village.close()
 
 
-def test_no_listen_button_without_javascript(browser, live_server):  # noqa: F811
+def test_no_listen_button_without_javascript(browser, live_server):
     village = Village(browser, live_server, javascript=False)
     try:
         page = village.person("warga5")

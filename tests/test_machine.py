@@ -3,20 +3,29 @@
 Pure: every test builds a Context by hand; nothing touches a database.
 """
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import product
 
 import pytest
 
 from workflow.engine import guards as g
+from workflow.engine.ballots import CONSENT, MAJORITY, tally
 from workflow.engine.guards import Context
 from workflow.engine.machine import Template, Transition, available, fire, first_refusal
-from workflow.engine.processes import (ACTION, ADMIN, AUTHOR, FACILITATOR, LOCALITY, OFFICIAL,
-                                       PLANNING, RESIDENT, TEMPLATES)
+from workflow.engine.processes import (
+    ACTION,
+    ADMIN,
+    AUTHOR,
+    FACILITATOR,
+    LOCALITY,
+    OFFICIAL,
+    PLANNING,
+    RESIDENT,
+    TEMPLATES,
+)
 from workflow.engine.reasons import Reason, Refusal
-from workflow.engine.ballots import CONSENT, MAJORITY, tally
 
-NOW = datetime(2024, 3, 15, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 3, 15, 9, 0, tzinfo=UTC)
 ROLES = (RESIDENT, FACILITATOR, OFFICIAL, ADMIN, AUTHOR)
 KINDS = ("forbidden", "conflict", "not_found", "invalid")
 ALL_NAMES = sorted(set().union(*(tpl.names() for tpl in TEMPLATES.values()))

@@ -32,21 +32,34 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from argon2 import PasswordHasher
+from helpers import (  # noqa: F401  (fixtures)
+    ACTION_ROUND,
+    HX,
+    LOCALITY_ROUND,
+    PLANNING_ROUND,
+    PROGRAM,
+    VALID_PROGRAM,
+    db_state,
+    login_as,
+    outsider,
+    people,
+    residents,
+    send,
+    state_of,
+    utcnow,
+)
 from jinja2 import BytecodeCache
 from sqlmodel import select
 
 from app import create_app
-from helpers import (ACTION_ROUND, HX, LOCALITY_ROUND, PLANNING_ROUND, PROGRAM, VALID_PROGRAM,
-                     db_state, login_as, residents, send, state_of, utcnow)
-from helpers import outsider, people  # noqa: F401  (fixtures)
-from workflow.people import passwords as accounts
 from workflow.assessment import commands as assessment
-from workflow.programs import commands
-from workflow.organizing import commands as organizing
 from workflow.core.db import ENGINE_KEY
 from workflow.demo import PASSWORD
-from workflow.models import Finding
 from workflow.engine.processes import TEMPLATES, TRANSITION_LABELS
+from workflow.models import Finding
+from workflow.organizing import commands as organizing
+from workflow.people import passwords as accounts
+from workflow.programs import commands
 from workflow.web.assets import htmx_version
 
 ACTORS = ("anonymous", "resident", "author", "outsider", "facilitator", "official", "admin")

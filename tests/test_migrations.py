@@ -1,4 +1,6 @@
 """Alembic owns the schema: migrations build exactly what the models describe."""
+from datetime import UTC
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -54,11 +56,12 @@ def test_upgrade_keeps_the_data_of_a_village_in_use(database_url):
 
 def test_a_cost_in_billions_fits(app, db, users):
     """Village infrastructure costs billions of Rupiah: more than a 32-bit integer holds."""
-    from datetime import datetime, timezone
+    from datetime import datetime
+
     from workflow.programs import commands
     program = commands.create_program(db, users["warga1"], 1, {
         "title": "Jembatan desa", "problem": "Sungai tidak bisa diseberangi",
         "goal": "Jembatan untuk anak sekolah", "estimated_cost": "Rp 3.000.000.000"}, "",
-        datetime.now(timezone.utc))
+        datetime.now(UTC))
     db.expire_all()
     assert db.get(type(program), program.id).estimated_cost == 3_000_000_000

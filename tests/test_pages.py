@@ -4,13 +4,23 @@ import threading
 import time
 
 import pytest
+from helpers import (  # noqa: F401  (fixtures)
+    HX,
+    LOCALITY_ROUND,
+    VALID_PROGRAM,
+    counts,
+    is_fragment,
+    login_as,
+    outsider,
+    people,
+    rendered,
+    send,
+    snapshot,
+)
 from sqlmodel import select
 
-from helpers import (HX, LOCALITY_ROUND, VALID_PROGRAM, counts, is_fragment, login_as, send,
-                     snapshot)
-from helpers import outsider, people, rendered  # noqa: F401  (fixtures)
-from workflow.programs import commands
 from workflow.models import Dusun, Membership, Program, ProgramAuthor
+from workflow.programs import commands
 
 
 def new_links(page: str) -> list:

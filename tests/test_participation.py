@@ -3,29 +3,45 @@ social action (supporters, the delivered demand, the target's answer), withdrawa
 template, the history page, and the process diagram on the program and round pages."""
 import json
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from types import SimpleNamespace
 
-import pytest
-
 import helpers
+import pytest
+from babel.dates import format_date
+from helpers import (  # noqa: F401  (fixtures)
+    ACTION_ROUND,
+    LOCALITY_ROUND,
+    PLANNING_ROUND,
+    PROGRAM,
+    VALID_PROGRAM,
+    arrange,
+    db_state,
+    events_of,
+    freeze_web_clock,
+    is_fragment,
+    login_as,
+    outsider,
+    people,
+    refusal_text,
+    rendered,
+    residents,
+    send,
+    snapshot,
+    state_of,
+    steps_on,
+    utcnow,
+    votes_of,
+)
 from sqlmodel import select, update
 
-from helpers import (refusal_text, steps_on, LOCALITY_ROUND, PLANNING_ROUND, ACTION_ROUND, PROGRAM, VALID_PROGRAM,
-                     arrange, events_of, is_fragment, login_as, residents, send, snapshot,
-                     state_of, utcnow, votes_of)
-from helpers import outsider, people, rendered  # noqa: F401  (fixtures)
-from babel.dates import format_date
-
-from helpers import db_state, freeze_web_clock
 from workflow.assessment import commands as assessment
 from workflow.core import audit
-from workflow.programs import commands, queries
 from workflow.engine import dates
-from workflow.organizing import commands as organizing
-from workflow.models import (Ballot, Community, Event, Finding, Program, Round, Supporter,
-                             User)
 from workflow.engine.processes import STATE_LABELS
+from workflow.models import Ballot, Community, Event, Finding, Program, Round, Supporter, User
+from workflow.organizing import commands as organizing
+from workflow.programs import commands, queries
 from workflow.programs.steps import CHANNELS
 
 # --- helpers --------------------------------------------------------------------------------
@@ -949,7 +965,7 @@ ZONES = ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]  # WIB, WITA, WIT
 
 def frozen(clock: str) -> datetime:
     """Today's UTC date at the wall-clock time ``clock`` (UTC)."""
-    return datetime.combine(utcnow().date(), time.fromisoformat(clock), tzinfo=timezone.utc)
+    return datetime.combine(utcnow().date(), time.fromisoformat(clock), tzinfo=UTC)
 
 
 def set_zone(db, program_id, zone) -> None:
@@ -1399,7 +1415,7 @@ def test_history_page_for_members(client, db, people, rendered, role):
     events = events_of(db)
     rows = history_rows(page)
     assert [name for name, _ in rows] == [e[0] for e in events]
-    for (transition, source, target, username), (_, row) in zip(events, rows):
+    for (_, source, target, username), (_, row) in zip(events, rows):
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)  # data-label: the phone's list
         assert cells[1] == names[username]
         assert cells[3] == f"{STATE_LABELS[source]} → {STATE_LABELS[target]}"

@@ -1,23 +1,32 @@
 """Rules about people: a reset lifts the account's lock, a forced change wants a new password,
 and a person who left (anonymised) counts for nothing and is named by the page."""
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from helpers import (
+    ACTION_ROUND,
+    CSRF_RE,
+    PROGRAM,
+    VALID_PROGRAM,
+    db_state,
+    login_as,
+    send,
+    state_of,
+)
 from sqlmodel import select
 
-from workflow.programs import commands
 from workflow import demo
+from workflow.engine.reasons import Refusal
+from workflow.models import Event, LoginAttempt, User
 from workflow.organizing import commands as organizing
 from workflow.people import commands as people
-from workflow.models import Event, LoginAttempt, User
-from workflow.engine.reasons import Refusal
-from workflow.web import account as account_views, auth as auth_views
-from helpers import (ACTION_ROUND, CSRF_RE, PROGRAM, VALID_PROGRAM, db_state, login_as,
-                     send, state_of)
+from workflow.programs import commands
+from workflow.web import account as account_views
+from workflow.web import auth as auth_views
 
-NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 TEMPORARY = "sementara123"
 
 

@@ -6,16 +6,38 @@ import threading
 import time
 
 import pytest
+from helpers import (  # noqa: F401  (fixtures)
+    ACCOUNTS,
+    HX,
+    PROGRAM,
+    ROLES,
+    VALID_PROGRAM,
+    arrange,
+    counts,
+    draft_by,
+    events_of,
+    is_fragment,
+    login_as,
+    outsider,
+    people,
+    refusal_text,
+    rendered,
+    residents,
+    send,
+    snapshot,
+    state_of,
+    steps_on,
+    user_for,
+    utcnow,
+    votes_of,
+)
 from sqlmodel import select
 
-from helpers import (ACCOUNTS, ROLES, refusal_text, steps_on, user_for, HX, PROGRAM, VALID_PROGRAM, arrange, counts, draft_by, events_of,
-                     is_fragment, login_as, residents, send, snapshot, state_of, utcnow,
-                     votes_of)
-from helpers import outsider, people, rendered  # noqa: F401  (fixtures)
 from workflow.core import audit
-from workflow.programs import commands
-from workflow.models import Ballot, Dusun, Event, Round
 from workflow.engine.processes import STATE_LABELS
+from workflow.models import Ballot, Dusun, Event, Round
+from workflow.programs import commands
+
 
 # Who is who in the demo village for program 1 (proposed by warga2).
 def field_error(response, field) -> str | None:
@@ -230,10 +252,7 @@ def expected_status(route, role):
 def test_authorisation(client, db, people, request, route, role):
     """Allowed roles succeed; others 403, outsiders 404, anonymous to login; no partial change."""
     state, url, data = ROUTES[route]
-    if state == "draft":
-        program_id = draft_by(db, people, "warga2")
-    else:
-        program_id = arrange(db, people, state)
+    program_id = draft_by(db, people, "warga2") if state == "draft" else arrange(db, people, state)
     data = {k: (str(people[v].id) if k == "voter" else v) for k, v in data.items()}
     token = login_as(client, user_for(request, people, role))
     before = snapshot(db)

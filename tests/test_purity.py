@@ -4,6 +4,7 @@ import ast
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENGINE = os.path.join(ROOT, "workflow", "engine")
@@ -49,7 +50,7 @@ def test_importing_the_engine_reaches_no_framework_and_nothing_of_ours_outside_i
 def test_no_engine_module_reads_the_clock():
     found = []
     for path in engine_files():
-        for node in ast.walk(ast.parse(open(path, encoding="utf-8").read())):
+        for node in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and isinstance(node.func.value, ast.Name)
                     and (node.func.value.id, node.func.attr) in CLOCK):

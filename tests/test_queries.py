@@ -1,13 +1,13 @@
 """Pages load what they need in a fixed number of queries, however many rows there are."""
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import event
 
-from workflow.programs import commands
 from workflow.core.db import ENGINE_KEY
+from workflow.programs import commands
 
-NOW = datetime(2026, 11, 29, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 
 
 @contextmanager

@@ -16,26 +16,27 @@ import os
 import re
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
+from axe import axe_violations, report
+from catalogue import PEOPLE, arrange_village, pages_for
+from helpers import draft_by, utcnow
 from playwright.sync_api import expect
 from sqlmodel import Session, select
+from test_browser import browser  # noqa: F401
 from werkzeug.serving import make_server
 
 from app import create_app
-from axe import axe_violations, report
-from catalogue import PEOPLE, arrange_village, pages_for
-from test_browser import browser  # noqa: F401
-from helpers import draft_by, utcnow
-from workflow.programs import commands
 from workflow.core.db import ENGINE_KEY
 from workflow.demo import PASSWORD
 from workflow.models import User
+from workflow.programs import commands
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ICONS = open(os.path.join(ROOT, "static", "icons.svg"), encoding="utf-8").read()
+ICONS = Path(ROOT, "static", "icons.svg").read_text(encoding="utf-8")
 SYMBOLS = set(re.findall(r'<symbol id="([^"]+)"', ICONS))
 PHONE = {"width": 360, "height": 640}
 MIN_TARGET = 44
@@ -165,7 +166,7 @@ class People:
 
 
 @pytest.fixture(scope="module")
-def people(browser, site):  # noqa: F811
+def people(browser, site):
     crowd = People(browser, site[0])
     yield crowd
     crowd.close()

@@ -21,10 +21,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from helpers import (
+    HX,
+    PROGRAM,
+    arrange,
+    login_as,
+    people,  # noqa: F401  (fixture)
+    send,
+)
 from sqlmodel import select
 
-from helpers import HX, PROGRAM, arrange, login_as, send
-from helpers import people  # noqa: F401  (fixture)
 from workflow.core.db import ENGINE_KEY
 from workflow.models import Ballot, Vote
 

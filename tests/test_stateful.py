@@ -33,30 +33,52 @@ Every hypothesis example gets a fresh copy of the seeded demo database (conftest
 """
 import json
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, event, settings, strategies as st
-from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition,
-                                 rule, run_state_machine_as_test)
-from sqlalchemy import event as sqlalchemy_event, func, update
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from workflow.assessment import commands as assessment
-from workflow.core import audit
-from workflow.programs import commands, steps as step_inputs
-from workflow.engine import dates, machine, ballots as voting
-from workflow.organizing import commands as organizing
-from workflow.engine import guards as g
-from workflow.core import limits
+from workflow.core import audit, limits
 from workflow.core.db import make_engine
+from workflow.engine import ballots as voting
+from workflow.engine import dates, machine
+from workflow.engine import guards as g
 from workflow.engine.guards import Context
-from workflow.models import (Ballot, Comment, Community, Dusun, Event, Finding, Membership,
-                             Program, ProgramAuthor, Round, Supporter, User, Vote)
 from workflow.engine.processes import AUTHOR, FACILITATOR, RESIDENT, TEMPLATES
-from workflow.programs.form import clean_program
 from workflow.engine.reasons import Refusal
 from workflow.engine.text import clean
+from workflow.models import (
+    Ballot,
+    Comment,
+    Community,
+    Dusun,
+    Event,
+    Finding,
+    Membership,
+    Program,
+    ProgramAuthor,
+    Round,
+    Supporter,
+    User,
+    Vote,
+)
+from workflow.organizing import commands as organizing
+from workflow.programs import commands
+from workflow.programs import steps as step_inputs
+from workflow.programs.form import clean_program
 
 # --- people -----------------------------------------------------------------------------------
 
@@ -227,7 +249,7 @@ class ProgramMachine(RuleBasedStateMachine):
         if self.engine.dialect.name == "sqlite":
             # A throw-away copy needs no fsync on every commit; nothing else changes.
             sqlalchemy_event.listen(self.engine, "connect", _no_fsync)
-        self.now = datetime.now(timezone.utc)
+        self.now = datetime.now(UTC)
         self.program_id = None
         try:
             self._arrange()
@@ -596,9 +618,7 @@ class ProgramMachine(RuleBasedStateMachine):
             expected = "forbidden"
         elif ballot is None:
             expected = "conflict"
-        elif self.role.get(voter) != RESIDENT:
-            expected = "invalid"
-        elif voting.check_choice(ballot.kind, choice, clean(reason)):
+        elif self.role.get(voter) != RESIDENT or voting.check_choice(ballot.kind, choice, clean(reason)):
             expected = "invalid"
         elif voter_id in ballot.votes and not ballot.votes[voter_id][2]:
             expected = "conflict"  # voted online: that vote counts

@@ -20,18 +20,18 @@ import socket
 import time
 
 import pytest
-from flask import Response
-from sqlmodel import select
-
 from catalogue import PEOPLE, arrange_village, pages_for
+from flask import Response
 from helpers import HX, arrange, login_as, utcnow
+from sqlmodel import select
 from test_browser import browser  # noqa: F401
-from workflow.programs import commands
+
 from workflow.demo import PASSWORD
 from workflow.models import Ballot, Vote
+from workflow.programs import commands
+from workflow.programs.views import COMMENTS_SHOWN
 from workflow.web import compress
 from workflow.web.assets import htmx_version
-from workflow.programs.views import COMMENTS_SHOWN
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -294,9 +294,10 @@ def log_in(wire: Wire, username: str) -> None:
 
 def long_discussion(db, users, program_id: int) -> None:
     """Many varied comments (varied text compresses worse than a repeated one)."""
-    words = ("air saluran dusun jalan biaya desa gotong royong warga musim hujan sawah "
-             "sekolah anak petani kerja bakti dana semen pasir pipa sumur rusak baru "
-             "tahun depan minggu rapat kepala RT RW setuju tanya kapan siapa berapa").split()
+    words = ["air", "saluran", "dusun", "jalan", "biaya", "desa", "gotong", "royong", "warga", "musim", "hujan",
+             "sawah", "sekolah", "anak", "petani", "kerja", "bakti", "dana", "semen", "pasir", "pipa", "sumur",
+             "rusak", "baru", "tahun", "depan", "minggu", "rapat", "kepala", "RT", "RW", "setuju", "tanya",
+             "kapan", "siapa", "berapa"]
     rng = random.Random(6)
     for i in range(LONG_DISCUSSION):
         body = " ".join(rng.choice(words) for _ in range(rng.randint(8, 30))).capitalize()
@@ -312,7 +313,7 @@ def report(resources: list) -> str:
 
 
 @pytest.mark.browser
-def test_first_load_of_every_page_fits_the_budget(browser, live_server, db, users):  # noqa: F811
+def test_first_load_of_every_page_fits_the_budget(browser, live_server, db, users):
     ids = arrange_village(db, users)
     long_discussion(db, users, ids["voting"])
     states, problems, weights = {}, [], []
@@ -361,7 +362,7 @@ def vote_stored(db, program_id: int, user_id: int, choice: str) -> bool:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_a_vote_lands_within_5_s_over_slow_3g(browser, live_server, db, users,  # noqa: F811
+def test_a_vote_lands_within_5_s_over_slow_3g(browser, live_server, db, users,
                                               javascript):
     program_id = arrange(db, users, "voting")
     db.commit()

@@ -12,19 +12,27 @@ import traceback
 from collections import Counter
 
 import pytest
+from helpers import (
+    LOCALITY_ROUND,
+    PROGRAM,
+    arrange,
+    login_as,
+    people,  # noqa: F401  (fixture)
+    residents,
+    send,
+    utcnow,
+)
 from sqlmodel import Session, select
 
-from helpers import LOCALITY_ROUND, PROGRAM, arrange, login_as, residents, send, utcnow
-from helpers import people  # noqa: F401  (fixture)
-from workflow.people import passwords as accounts
-from workflow.core import audit
-from workflow.programs import commands, queries
 from workflow import demo
-from workflow.people.passwords import create_user
+from workflow.core import audit
 from workflow.core.db import ENGINE_KEY
-from workflow.models import Ballot, Membership, Round, Vote
-from workflow.engine.reasons import Reason, Refusal
 from workflow.engine.ballots import CHOICES, CONSENT
+from workflow.engine.reasons import Reason, Refusal
+from workflow.models import Ballot, Membership, Round, Vote
+from workflow.people import passwords as accounts
+from workflow.people.passwords import create_user
+from workflow.programs import commands, queries
 
 VOTERS = 50
 CHANGES = 5          # a first vote, then five changes: six writes per voter

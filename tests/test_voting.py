@@ -2,11 +2,20 @@
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from workflow.engine import ballots as voting
-from workflow.engine.ballots import (ADVISORY, CHOICES, CONSENT, MAJORITY, as_fraction,
-                                     check_choice, quorum_needed, tally)
+from workflow.engine.ballots import (
+    ADVISORY,
+    CHOICES,
+    CONSENT,
+    MAJORITY,
+    as_fraction,
+    check_choice,
+    quorum_needed,
+    tally,
+)
 
 TWO_THIRDS = "2/3"
 

@@ -4,8 +4,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import Session
 
-from workflow.core import audit, backup as backups, migrate
 from workflow import demo
+from workflow.core import audit, migrate
+from workflow.core import backup as backups
 from workflow.core.db import get_engine
 
 

@@ -1,10 +1,11 @@
 """The demo village, Desa Sukamaju: three dusun, three rounds, fifteen accounts."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
-from workflow.programs import commands
 from workflow.people.passwords import create_user
+from workflow.programs import commands
+
 from .models import Community, Dusun, Membership, Round
 
 PASSWORD = "musyawarah"
@@ -21,7 +22,7 @@ ROUNDS = (("Musyawarah Dusun 2027", "locality"),
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def load(session: Session, now: datetime | None = None) -> bool:

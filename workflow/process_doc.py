@@ -11,8 +11,17 @@ a newcomer reads are the machine the engine runs.
 import sys
 
 from workflow.engine.machine import Template
-from workflow.engine.processes import (ADMIN, AUTHOR, FACILITATOR, OFFICIAL, RESIDENT,
-                                       STATE_LABELS, TEMPLATE_LABELS, TEMPLATES, TRANSITION_LABELS)
+from workflow.engine.processes import (
+    ADMIN,
+    AUTHOR,
+    FACILITATOR,
+    OFFICIAL,
+    RESIDENT,
+    STATE_LABELS,
+    TEMPLATE_LABELS,
+    TEMPLATES,
+    TRANSITION_LABELS,
+)
 
 BEGIN = ("<!-- begin: made by `python -m workflow.process_doc` from workflow/processes.py;"
          " do not edit by hand -->")

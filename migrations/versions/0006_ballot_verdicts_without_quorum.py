@@ -13,8 +13,8 @@ Create Date: 2026-12-02 09:00:00
 """
 import json
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0006'
 down_revision = '0005'

@@ -1,10 +1,10 @@
 """The read API: JSON for integrations, for members of the program's community."""
 from flask import Blueprint, g, jsonify
 
-from workflow.programs import commands, queries
-from workflow.drafting import commands as drafting
 from workflow.core.db import get_session
+from workflow.drafting import commands as drafting
 from workflow.engine.processes import TEMPLATES
+from workflow.programs import commands, queries
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

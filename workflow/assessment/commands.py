@@ -4,13 +4,13 @@ from datetime import datetime
 from sqlmodel import Session
 
 from workflow.core import limits
-from workflow.programs.commands import command, program_in_stage
 from workflow.engine.dates import latest_allowed, parse_date
-from workflow.models import Finding, Round
 from workflow.engine.processes import FACILITATOR
-from workflow.programs.queries import community_zone
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean
+from workflow.models import Finding, Round
+from workflow.programs.commands import command, program_in_stage
+from workflow.programs.queries import community_zone
 
 LIMITS = limits.FINDING
 # Facts are gathered while the program is in its assessment stage.

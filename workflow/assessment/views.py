@@ -9,7 +9,6 @@ from workflow.programs.views import after_change, main_refused
 from workflow.web.auth import login_required
 from workflow.web.render import flash_done, now, refused
 
-
 bp = Blueprint("assessment", __name__, url_prefix="/programs")
 
 

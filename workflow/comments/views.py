@@ -9,7 +9,6 @@ from workflow.programs.views import after_change, page_context
 from workflow.web.auth import login_required
 from workflow.web.render import field_errors, flash_done, now, refused, render
 
-
 bp = Blueprint("comments", __name__, url_prefix="/programs")
 
 

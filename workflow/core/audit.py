@@ -8,7 +8,7 @@ next one, and :func:`verify` names the first event that no longer fits.
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
@@ -20,7 +20,7 @@ GENESIS = "0" * 64
 
 def digest(prev_hash: str, program_id: int, actor_id: int, at: datetime, transition: str,
            from_state: str, to_state: str, payload: str) -> str:
-    body = json.dumps([prev_hash, program_id, actor_id, at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+    body = json.dumps([prev_hash, program_id, actor_id, at.astimezone(UTC).isoformat(timespec="microseconds"),
                        transition, from_state, to_state, payload],
                       separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(body.encode()).hexdigest()

@@ -9,16 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import delete, select as sa_select, update
+from sqlalchemy import delete, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 
-from workflow.programs import queries
-from workflow.programs.commands import command, load_program, member_roles, roles_on
-from workflow.models import Community, Event, Program, Round
 from workflow.engine.processes import AUTHOR
-from workflow.programs.form import clean_program
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean, is_number
+from workflow.models import Community, Event, Program, Round
+from workflow.programs import queries
+from workflow.programs.commands import command, load_program, member_roles, roles_on
+from workflow.programs.form import clean_program
 
 # What a proposal says: the form's fields, in the order the form asks them. The revision
 # history (a later step) keeps these per version and compares two with ``differences``.

@@ -138,7 +138,7 @@ class Tally:
 
 def tally(kind: str, choices, eligible: int, quorum, threshold) -> Tally:
     """Count ``choices`` (an iterable of choice names) on a ballot of ``kind``."""
-    counts = {choice: 0 for choice in CHOICES[kind]}
+    counts = dict.fromkeys(CHOICES[kind], 0)
     for choice in choices:
         counts[choice] += 1
     return Tally(kind, counts, eligible, quorum_needed(eligible, quorum),

@@ -5,7 +5,7 @@ database gives them back), the zone is the community's IANA name. A village in P
 one in Aceh see different dates at the same moment; every command and every page asks
 here instead of taking the server's date or the UTC date.
 """
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workflow.engine.reasons import N_, Reason
@@ -32,8 +32,8 @@ def zone(name: str | None) -> ZoneInfo:
 def as_utc(moment: datetime) -> datetime:
     """``moment`` as an aware UTC datetime; a naive one is read as UTC (how it was stored)."""
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def local_time(moment: datetime, zone_name: str | None) -> datetime:

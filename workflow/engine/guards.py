@@ -4,10 +4,10 @@ Each guard names the missing condition in its refusal, so the person who
 pressed the button learns what still has to happen.
 """
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from workflow.engine.reasons import N_, Reason
 from workflow.engine.ballots import Tally
+from workflow.engine.reasons import N_, Reason
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def discussion_long_enough(ctx: Context) -> Reason | None:
 
 def _utc(moment: datetime) -> datetime:
     """An aware moment; a naive one is UTC (how the database may give it back)."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def voting_long_enough(ctx: Context) -> Reason | None:

@@ -4,8 +4,8 @@ No Flask, no database and no clock in here: the caller passes a
 :class:`~workflow.guards.Context` (with ``now``) and gets either the
 transition to apply or a :class:`Refusal` that says why not.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 from workflow.engine.guards import Context
 from workflow.engine.reasons import N_, Reason, Refusal

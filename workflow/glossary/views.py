@@ -3,7 +3,6 @@ from flask import Blueprint
 
 from workflow.web.render import render
 
-
 bp = Blueprint("glossary", __name__)
 
 

@@ -3,14 +3,24 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from workflow.people import logins as sessions
-from workflow.people.passwords import authenticate, hash_password, verify_password
-from workflow.programs.commands import command
-from workflow.models import (Ballot, Comment, Community, Finding, Membership, Program,
-                             ProgramAuthor, Supporter, User, Vote)
 from workflow.engine.processes import ADMIN
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean
+from workflow.models import (
+    Ballot,
+    Comment,
+    Community,
+    Finding,
+    Membership,
+    Program,
+    ProgramAuthor,
+    Supporter,
+    User,
+    Vote,
+)
+from workflow.people import logins as sessions
+from workflow.people.passwords import authenticate, hash_password, verify_password
+from workflow.programs.commands import command
 
 
 @command

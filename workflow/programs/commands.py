@@ -14,17 +14,24 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from workflow.core import audit, limits
-from workflow.engine import machine, ballots as voting
-from workflow.programs import queries, steps as step_inputs
 from workflow.core.db import begin_write, lock_key
-from workflow.people.passwords import role_in
-from workflow.models import Ballot, Comment, Event, Program, ProgramAuthor, Round, User, Vote
+from workflow.engine import ballots as voting
+from workflow.engine import machine
 from workflow.engine.processes import AUTHOR, FACILITATOR, OFFICIAL, RESIDENT, TEMPLATES
-from workflow.programs.form import clean_program
-from workflow.programs.queries import (ballot_tally, community_zone, context_for, objections,
-                                       open_ballot)
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean
+from workflow.models import Ballot, Comment, Event, Program, ProgramAuthor, Round, User, Vote
+from workflow.people.passwords import role_in
+from workflow.programs import queries
+from workflow.programs import steps as step_inputs
+from workflow.programs.form import clean_program
+from workflow.programs.queries import (
+    ballot_tally,
+    community_zone,
+    context_for,
+    objections,
+    open_ballot,
+)
 
 COMMENT_STANCES = ("support", "concern", "question")
 PROPOSERS = {RESIDENT, FACILITATOR, OFFICIAL}

@@ -1,10 +1,10 @@
 """The rules for what a program proposal must contain (a musrenbang form)."""
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from workflow.core import limits
-from workflow.models import Dusun
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean, is_number, read_whole_number
+from workflow.models import Dusun
 
 SECTORS = {
     "infrastructure": N_("Roads, water and buildings"),

@@ -7,11 +7,25 @@ from datetime import date, datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from workflow.engine import dates, ballots as voting
+from workflow.engine import ballots as voting
+from workflow.engine import dates
 from workflow.engine.guards import Context
-from workflow.models import (Ballot, Comment, Community, Dusun, Event, Finding, Membership,
-                             Program, ProgramAuthor, Round, Supporter, User, Vote)
 from workflow.engine.processes import AUTHOR, FACILITATOR, RESIDENT, TEMPLATES
+from workflow.models import (
+    Ballot,
+    Comment,
+    Community,
+    Dusun,
+    Event,
+    Finding,
+    Membership,
+    Program,
+    ProgramAuthor,
+    Round,
+    Supporter,
+    User,
+    Vote,
+)
 
 # A draft belongs to its authors until they submit it: only they and the community's
 # facilitator (who helps people write their proposals) see it; to anyone else it does not

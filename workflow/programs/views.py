@@ -4,23 +4,27 @@ import secrets
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext
 
-from workflow.programs import commands, queries
+from workflow.core.db import get_session
 from workflow.drafting import commands as drafting
 from workflow.engine import machine
-from workflow.core.db import get_session
-from workflow.engine.processes import (DONE_LABELS, FACILITATOR, RESIDENT, TEMPLATES,
-                                       TRANSITION_LABELS)
-from workflow.engine.reasons import Refusal
+from workflow.engine.ballots import CHOICES, NEEDS_REASON
 from workflow.engine.diagram import layout
+from workflow.engine.processes import (
+    DONE_LABELS,
+    FACILITATOR,
+    RESIDENT,
+    TEMPLATES,
+    TRANSITION_LABELS,
+)
+from workflow.engine.reasons import Refusal
+from workflow.people.passwords import role_in
+from workflow.programs import commands, queries
 from workflow.programs.form import FUNDING_SOURCES, SECTORS
 from workflow.programs.steps import CHANNELS, OUTCOMES
-from workflow.engine.ballots import CHOICES, NEEDS_REASON
+from workflow.rounds.views import _member_round
 from workflow.web.auth import login_required
 from workflow.web.extensions import htmx
-from workflow.people.passwords import role_in
-from workflow.rounds.views import _member_round
 from workflow.web.render import explain, field_errors, flash_done, go_to, now, refused, render
-
 
 bp = Blueprint("programs", __name__)
 

@@ -9,7 +9,6 @@ from workflow.programs import queries
 from workflow.web.auth import login_required
 from workflow.web.render import render
 
-
 bp = Blueprint("rounds", __name__)
 
 

@@ -12,7 +12,6 @@ from workflow.web.auth import login_required
 from workflow.web.extensions import htmx
 from workflow.web.render import field_errors, flash_done, now, refused, render
 
-
 bp = Blueprint("voting", __name__, url_prefix="/programs")
 
 

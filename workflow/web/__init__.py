@@ -6,21 +6,26 @@ import os
 from datetime import datetime
 
 from flask import current_app, g, redirect, request, session, url_for
+from flask_babel import format_date, format_decimal, format_time, get_locale, gettext
+from flask_wtf.csrf import CSRFError, generate_csrf
 from jinja2 import pass_context
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
-from flask_babel import format_date, format_decimal, format_time, get_locale, gettext
-from flask_wtf.csrf import CSRFError, generate_csrf
-from sqlmodel import select
 
-from workflow.engine import dates
-from workflow.core.db import get_session
-from workflow.people.logins import user_for_token
-from workflow.engine.processes import (EVENT_LABELS, ROLE_LABELS, STATE_LABELS, TEMPLATE_LABELS,
-                                       TRANSITION_LABELS)
 from workflow import glossary
 from workflow.core import limits
+from workflow.core.db import get_session
+from workflow.engine import dates
+from workflow.engine.processes import (
+    EVENT_LABELS,
+    ROLE_LABELS,
+    STATE_LABELS,
+    TEMPLATE_LABELS,
+    TRANSITION_LABELS,
+)
+from workflow.people.logins import user_for_token
 from workflow.programs.form import FUNDING_SOURCES, SECTORS
+
 from .assets import htmx_version
 from .extensions import babel, csrf, htmx
 from .render import explain, refusal_page
@@ -148,7 +153,8 @@ def limit_hint(n: int) -> Markup:
 
 def template_helpers() -> dict:
     return {
-        "explain": explain, "icon": icon, "person": person, "asset": asset, "csrf_token": generate_csrf, "current_locale": str(get_locale()),
+        "explain": explain, "icon": icon, "person": person, "asset": asset, "csrf_token": generate_csrf,
+        "current_locale": str(get_locale()),
         "state_label": lambda s: gettext(STATE_LABELS.get(s, s)),
         "transition_label": lambda t: gettext(TRANSITION_LABELS.get(t, t)),
         "template_label": lambda t: gettext(TEMPLATE_LABELS.get(t, t)),
@@ -202,7 +208,6 @@ class IdConverter(IntegerConverter):
 
 
 def init_app(app) -> None:
-    from workflow.web import account, assets, auth
     from workflow.api import views as api
     from workflow.assessment import views as assessment
     from workflow.comments import views as comments
@@ -211,6 +216,7 @@ def init_app(app) -> None:
     from workflow.programs import views as programs
     from workflow.rounds import views as rounds
     from workflow.voting import views as voting
+    from workflow.web import account, assets, auth
 
     app.url_map.converters["id"] = IdConverter  # before any route that uses it
     babel.init_app(app, locale_selector=select_locale)

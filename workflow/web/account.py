@@ -5,12 +5,13 @@ from flask import Blueprint, Response, abort, g, redirect, request, session, url
 from flask_babel import gettext
 from sqlmodel import select
 
-from workflow.people import commands as people
 from workflow.core.db import get_session
-from ..models import Community, Membership, User
 from workflow.engine.processes import ADMIN
 from workflow.engine.reasons import Refusal
 from workflow.engine.text import is_number
+from workflow.people import commands as people
+
+from ..models import Community, Membership, User
 from .auth import login_required
 from .render import explain, field_errors, flash_done, now, refused, render
 

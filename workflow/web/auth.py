@@ -5,9 +5,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, g, redirect, request, session, url_for
 from flask_babel import gettext
 
-from workflow.people import commands as people
 from workflow.core.db import get_session
 from workflow.engine.reasons import Refusal
+from workflow.people import commands as people
+
 from .render import STATUS, explain, now, render
 
 bp = Blueprint("auth", __name__)

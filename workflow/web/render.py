@@ -1,11 +1,12 @@
 """Shared view helpers: page-or-fragment rendering, refusals, the clock, the user."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import abort, flash, g, redirect, render_template
 from flask_babel import format_decimal, gettext
 
 from workflow.engine.processes import ROLE_LABELS, STATE_LABELS, TRANSITION_LABELS
 from workflow.engine.reasons import Reason, Refusal
+
 from .extensions import htmx
 
 STATUS = {"forbidden": 403, "conflict": 409, "not_found": 404, "invalid": 422,
@@ -14,7 +15,7 @@ STATUS = {"forbidden": 403, "conflict": 409, "not_found": 404, "invalid": 422,
 
 def now() -> datetime:
     """The one place the web layer reads the clock; commands get it passed in."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def render(page: str, partial: str | None = None, status: int = 200, **context):
