@@ -24,7 +24,7 @@ def test_login_form(client, rendered):
     response = client.get("/login")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert rendered == ["login.html"]
+    assert rendered == ["people/login.html"]
     for field in ('name="username"', 'name="password"', 'name="csrf_token"'):
         assert field in page
 
@@ -33,7 +33,7 @@ def test_login_form_is_a_whole_page_for_htmx(client, rendered):
     """The login page has no fragment: an htmx request gets the whole page."""
     response = client.get("/login", headers=HX)
     assert response.status_code == 200
-    assert rendered == ["login.html"]
+    assert rendered == ["people/login.html"]
     assert "<html" in response.get_data(as_text=True)
 
 

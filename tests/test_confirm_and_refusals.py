@@ -76,7 +76,7 @@ def test_confirmation_is_asked_first_and_nothing_changes(client, db, people, ren
     response = send(client, URL + name, token, {"expected_state": state, **data}, htmx=htmx)
     assert response.status_code == 200
     assert db_state(db) == before, "asking for a confirmation changed the database"
-    assert rendered == (["partial/confirm.html"] if htmx else ["confirm.html"])
+    assert rendered == (["programs/partial/confirm.html"] if htmx else ["programs/confirm.html"])
     page = response.get_data(as_text=True)
     assert is_fragment(response) == htmx
     if htmx:   # it takes the place of the program view
@@ -169,7 +169,7 @@ def test_a_stale_tab_gets_the_program_as_it_is_now(client, db, people, rendered,
                     htmx=htmx)
     assert response.status_code == 409
     assert db_state(db) == before
-    assert rendered == (["partial/program_main.html"] if htmx else ["program.html"])
+    assert rendered == (["programs/partial/main.html"] if htmx else ["programs/program.html"])
     page = response.get_data(as_text=True)
     assert is_fragment(response) == htmx
     assert 'data-state="discussion"' in page

@@ -165,7 +165,7 @@ def test_the_edit_page_is_the_proposal_form_filled_in(client, db, people, draft,
     response = client.get(f"/programs/{draft}/edit")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert rendered == ["program_form.html"]
+    assert rendered == ["programs/new.html"]
     assert f'action="/programs/{draft}/edit"' in page
     assert 'name="version" value="1"' in page and "submission_key" not in page
     assert f'name="title" maxlength="200" required value="{TITLE}"' in page

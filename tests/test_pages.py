@@ -55,7 +55,7 @@ def test_home_for_a_resident(client, people, rendered):
     response = client.get("/")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert rendered == ["home.html"]
+    assert rendered == ["rounds/home.html"]
     assert "Desa Sukamaju" in page
     assert new_links(page) == ["locality", "planning", "action"]
     assert 'href="/programs/1"' in page
@@ -83,7 +83,7 @@ def test_home_is_a_whole_page_for_htmx(client, people, rendered):
     login_as(client, people["warga1"])
     rendered.clear()
     response = client.get("/", headers=HX)
-    assert rendered == ["home.html"]
+    assert rendered == ["rounds/home.html"]
     assert not is_fragment(response)
 
 
@@ -120,7 +120,7 @@ def test_round_board(client, people, rendered, round_id, template):
     response = client.get(f"/rounds/{round_id}")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert rendered == ["round.html"]
+    assert rendered == ["rounds/board.html"]
     assert new_links(page) == [template]
     assert f'href="/rounds/{round_id}/programs/new"' in page
     assert ("Perbaikan saluran air Dusun Krajan" in page) == (round_id == 1)
@@ -131,7 +131,7 @@ def test_round_board_for_htmx_is_a_whole_page(client, people, rendered):
     login_as(client, people["warga1"])
     rendered.clear()
     response = client.get("/rounds/1", headers=HX)
-    assert rendered == ["round.html"]
+    assert rendered == ["rounds/board.html"]
     assert not is_fragment(response)
 
 
@@ -174,7 +174,7 @@ def test_new_program_form(client, people, rendered):
     response = client.get("/rounds/1/programs/new")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert rendered == ["program_form.html"]
+    assert rendered == ["programs/new.html"]
     for field in ("title", "problem", "goal", "dusun_id", "rt", "rw", "sector",
                   "estimated_cost", "funding_source", "csrf_token"):
         assert f'name="{field}"' in page
@@ -188,7 +188,7 @@ def test_new_program_form_as_fragment(client, people, rendered):
     rendered.clear()
     response = client.get("/rounds/1/programs/new", headers=HX)
     assert response.status_code == 200
-    assert rendered == ["partial/program_form.html"]
+    assert rendered == ["programs/partial/form.html"]
     assert is_fragment(response)
     assert 'id="program-form"' in response.get_data(as_text=True)
 
@@ -198,7 +198,7 @@ def test_new_program_form_for_boosted_link_is_a_whole_page(client, people, rende
     login_as(client, people["warga1"])
     rendered.clear()
     response = client.get("/rounds/1/programs/new", headers={**HX, "HX-Boosted": "true"})
-    assert rendered == ["program_form.html"]
+    assert rendered == ["programs/new.html"]
     assert not is_fragment(response)
 
 
@@ -356,7 +356,7 @@ def test_invalid_program_form(client, db, people, request, rendered, problem, ch
                     {**VALID_PROGRAM, **changes, "submission_key": "invalid-1"}, htmx=htmx)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert rendered == (["partial/program_form.html"] if htmx else ["program_form.html"])
+    assert rendered == (["programs/partial/form.html"] if htmx else ["programs/new.html"])
     assert is_fragment(response) == htmx
     assert list(field_errors(page)) == [field]
     assert f'aria-describedby="{field}-error"' in page

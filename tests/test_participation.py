@@ -272,7 +272,7 @@ def test_add_finding_with_htmx_swaps_the_main_fragment(client, db, people, rende
     response = send(client, f"/programs/{program_id}/findings", token, GOOD_FINDING, htmx=True)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert rendered == ["partial/program_main.html"]
+    assert rendered == ["programs/partial/main.html"]
     assert is_fragment(response)
     assert page.lstrip().startswith('<div id="program-main">')
     assert "Rumah tangga tanpa akses air bersih" in page
@@ -292,7 +292,7 @@ def test_edit_finding(client, db, people, rendered, htmx):
                      "source": "Data desa 2025", "observed_on": ""}, htmx=htmx)
     assert response.status_code == (200 if htmx else 302)
     if htmx:
-        assert rendered == ["partial/program_main.html"]
+        assert rendered == ["programs/partial/main.html"]
         assert "Rumah tangga tanpa jamban" in response.get_data(as_text=True)
     else:
         assert response.headers["Location"] == f"/programs/{program_id}#findings"
@@ -310,7 +310,7 @@ def test_delete_finding(client, db, people, rendered, htmx):
     rendered.clear()
     response = send(client, f"/programs/{program_id}/findings/{gone}/delete", token, htmx=htmx)
     assert response.status_code == (200 if htmx else 302)
-    assert rendered == (["partial/program_main.html"] if htmx else [])
+    assert rendered == (["programs/partial/main.html"] if htmx else [])
     assert [row[0] for row in findings_of(db, program_id)] == [keep]
     page = response.get_data(as_text=True) if htmx else page_of(client, program_id)
     assert f'data-finding="{gone}"' not in page
@@ -366,7 +366,7 @@ def test_invalid_new_finding(client, db, people, rendered, problem, changes, fie
     data = finding_data(changes)
     response = send(client, f"/programs/{program_id}/findings", token, data, htmx=htmx)
     assert response.status_code == 422
-    assert rendered == (["partial/program_main.html"] if htmx else ["program.html"])
+    assert rendered == (["programs/partial/main.html"] if htmx else ["programs/program.html"])
     assert is_fragment(response) == htmx
     assert field_error(response, f"finding-new-{field}-error") == message
     page = response.get_data(as_text=True)
@@ -586,7 +586,7 @@ def test_recommend_needs_a_reason(client, db, people, rendered, reason):
     response = post_step(client, people, program_id, "recommend", reason=reason,
                          expected_state="consultation", rendered=rendered)
     assert response.status_code == 422
-    assert rendered == ["program.html"]
+    assert rendered == ["programs/program.html"]
     assert field_error(response, "recommend-reason-error")
     assert '<textarea id="reason-recommend" name="reason"' in response.get_data(as_text=True)
     assert everything(db) == before
@@ -816,7 +816,7 @@ def test_join_with_htmx_swaps_the_main_fragment(client, db, people, rendered):
     response = send(client, f"/programs/{program_id}/supporters", token, htmx=True)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert rendered == ["partial/program_main.html"]
+    assert rendered == ["programs/partial/main.html"]
     assert page.lstrip().startswith('<div id="program-main">')
     assert "<span data-supporters>3</span>" in page
     assert "3 more supporters needed before the demands can go to a vote." in page
@@ -950,7 +950,7 @@ def test_invalid_deliver(client, db, people, rendered, problem, changes, field, 
     response = post_step(client, people, program_id, "deliver", htmx=htmx,
                          expected_state="agreed", rendered=rendered, **data)
     assert response.status_code == 422
-    assert rendered == (["partial/program_main.html"] if htmx else ["program.html"])
+    assert rendered == (["programs/partial/main.html"] if htmx else ["programs/program.html"])
     assert field_error(response, f"deliver-{field}-error") == message
     assert state_of(db, program_id) == "agreed"
     assert everything(db) == before
@@ -1113,7 +1113,7 @@ def test_invalid_response(client, db, people, rendered, problem, data, field, ht
     response = post_step(client, people, program_id, "record_response", htmx=htmx,
                          expected_state="action", rendered=rendered, **data)
     assert response.status_code == 422
-    assert rendered == (["partial/program_main.html"] if htmx else ["program.html"])
+    assert rendered == (["programs/partial/main.html"] if htmx else ["programs/program.html"])
     assert field_error(response, f"record_response-{field}-error"), (
         f"no message at the {field} field")
     assert state_of(db, program_id) == "action"
@@ -1411,7 +1411,7 @@ def test_history_page_for_members(client, db, people, rendered, role):
     response = client.get(f"/programs/{PROGRAM}/history")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert rendered == ["history.html"]
+    assert rendered == ["programs/history.html"]
     events = events_of(db)
     rows = history_rows(page)
     assert [name for name, _ in rows] == [e[0] for e in events]

@@ -84,7 +84,7 @@ def test_program_page(client, people, rendered, role, steps):
     response = client.get("/programs/1")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert rendered == ["program.html"]
+    assert rendered == ["programs/program.html"]
     assert "Perbaikan saluran air Dusun Krajan" in page
     assert 'data-state="proposed"' in page
     assert steps_on(page) == steps
@@ -97,7 +97,7 @@ def test_program_page_for_htmx_is_a_whole_page(client, people, rendered):
     login_as(client, people["warga1"])
     rendered.clear()
     response = client.get("/programs/1", headers=HX)
-    assert rendered == ["program.html"]
+    assert rendered == ["programs/program.html"]
     assert not is_fragment(response)
 
 
@@ -180,7 +180,7 @@ def test_transition_with_htmx_swaps_the_main_fragment(client, db, people, render
                     {"expected_state": "proposed"}, htmx=True)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert rendered == ["partial/program_main.html"]
+    assert rendered == ["programs/partial/main.html"]
     assert "base.html" not in rendered
     assert is_fragment(response)
     assert page.lstrip().startswith('<div id="program-main">')
@@ -498,7 +498,7 @@ def test_vote_with_htmx_swaps_the_ballot(client, db, people, rendered):
     response = send(client, "/programs/1/votes", token, {"choice": "disagree"}, htmx=True)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert rendered == ["partial/ballot.html"]
+    assert rendered == ["voting/partial/ballot.html"]
     assert "base.html" not in rendered
     assert is_fragment(response)
     assert page.lstrip().startswith('<section id="ballot"')
@@ -550,7 +550,7 @@ def test_invalid_vote(client, db, people, rendered, problem, data, htmx):
     rendered.clear()
     response = send(client, "/programs/1/votes", token, data, htmx=htmx)
     assert response.status_code == 422
-    assert rendered == (["partial/ballot.html"] if htmx else ["program.html"])
+    assert rendered == (["voting/partial/ballot.html"] if htmx else ["programs/program.html"])
     assert is_fragment(response) == htmx
     assert field_error(response, "choice")
     assert snapshot(db) == before
@@ -600,7 +600,7 @@ def test_majority_ballot_takes_yes_and_no(client, db, people):
 # --- votes recorded in the meeting room ------------------------------------------------------
 
 @pytest.mark.parametrize(("htmx", "status", "template"), [
-    (False, 302, []), (True, 200, ["partial/ballot.html"])])
+    (False, 302, []), (True, 200, ["voting/partial/ballot.html"])])
 def test_room_vote(client, db, people, rendered, htmx, status, template):
     """The facilitator records a present resident's vote, marked as cast in the room."""
     arrange(db, people, "voting")
@@ -666,7 +666,7 @@ def test_invalid_room_vote(client, db, people, request, rendered, problem, data,
     rendered.clear()
     response = send(client, "/programs/1/room-votes", token, data, htmx=htmx)
     assert response.status_code == 422
-    assert rendered == (["partial/ballot.html"] if htmx else ["program.html"])
+    assert rendered == (["voting/partial/ballot.html"] if htmx else ["programs/program.html"])
     page = response.get_data(as_text=True)
     if field == "voter":
         assert field_error(response, "voter")
@@ -689,7 +689,7 @@ def test_tally_fragment(client, db, people, rendered):
     response = client.get("/programs/1/tally", headers=HX)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert rendered == ["partial/tally.html"]
+    assert rendered == ["voting/partial/tally.html"]
     assert "base.html" not in rendered
     assert is_fragment(response)
     assert page.lstrip().startswith('<div id="tally"')
@@ -755,7 +755,7 @@ def test_comment_with_htmx_swaps_the_discussion(client, db, people, rendered):
                     {"stance": "question", "body": "Berapa meter salurannya?"}, htmx=True)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert rendered == ["partial/comments.html"]
+    assert rendered == ["comments/partial/comments.html"]
     assert "base.html" not in rendered
     assert is_fragment(response)
     assert page.lstrip().startswith('<section id="comments"')
@@ -784,7 +784,7 @@ def test_invalid_comment(client, db, people, rendered, problem, data, field, htm
     rendered.clear()
     response = send(client, "/programs/1/comments", token, data, htmx=htmx)
     assert response.status_code == 422
-    assert rendered == (["partial/comments.html"] if htmx else ["program.html"])
+    assert rendered == (["comments/partial/comments.html"] if htmx else ["programs/program.html"])
     assert is_fragment(response) == htmx
     assert field_error(response, field)
     assert snapshot(db) == before

@@ -14,7 +14,7 @@ bp = Blueprint("assessment", __name__, url_prefix="/programs")
 
 def _done(program_id: int, message: str, anchor: str):
     flash_done(message)
-    return after_change(program_id, "partial/program_main.html", anchor)
+    return after_change(program_id, "programs/partial/main.html", anchor)
 
 
 def _refused(program_id: int, refusal: Refusal, **extra):

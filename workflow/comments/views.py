@@ -24,6 +24,6 @@ def add(program_id: int):
             return refused(refusal, back=url_for("programs.show", program_id=program_id))
         context = page_context(program_id)
         context.update(errors=field_errors(refusal), form=request.form)
-        return render("program.html", "partial/comments.html", 422, **context)
+        return render("programs/program.html", "comments/partial/comments.html", 422, **context)
     flash_done(gettext("Your comment is added."))
-    return after_change(program_id, "partial/comments.html", "comments")
+    return after_change(program_id, "comments/partial/comments.html", "comments")

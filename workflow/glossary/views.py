@@ -9,4 +9,4 @@ bp = Blueprint("glossary", __name__)
 @bp.get("/glossary")
 def page():
     """Every technical word with the word the pages use and a plain explanation; public."""
-    return render("glossary.html")
+    return render("glossary/glossary.html")

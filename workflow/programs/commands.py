@@ -250,7 +250,7 @@ def _store_vote(session, ballot, voter_id, choice, reason, now, recorded_by=None
     existing = session.exec(select(Vote).where(
         Vote.ballot_id == ballot.id, Vote.user_id == voter_id)).first()
     vote = existing or Vote(ballot_id=ballot.id, user_id=voter_id)
-    # The vote forms tell a reason's problem at the choice (partial/ballot.html, room_vote.html).
+    # The vote forms tell a reason's problem at the choice (voting/partial/ballot.html, room_vote.html).
     vote.choice, vote.reason, vote.cast_at = (
         choice, limits.within(clean(reason), limits.VOTE_REASON, "choice"), now)
     vote.in_room, vote.recorded_by = recorded_by is not None, recorded_by

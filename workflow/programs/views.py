@@ -89,14 +89,14 @@ def _demands(rounds: list) -> dict:
 @login_required
 def show(program_id: int):
     """The program: what it is, where it stands, what this user may do next."""
-    return render("program.html", **page_context(program_id))
+    return render("programs/program.html", **page_context(program_id))
 
 
 @bp.get("/programs/<id:program_id>/history")
 @login_required
 def history(program_id: int):
     """The program's full history (riwayat): who did what, when, and why."""
-    return render("history.html", **page_context(program_id))
+    return render("programs/history.html", **page_context(program_id))
 
 
 @bp.post("/programs/<id:program_id>/transitions/<name>")
@@ -122,13 +122,13 @@ def transition(program_id: int, name: str):
             return moved_on(program_id, refusal)
         return refused(refusal, back=url_for("programs.show", program_id=program_id))
     flash_done(gettext(DONE_LABELS[name]))
-    return after_change(program_id, "partial/program_main.html")
+    return after_change(program_id, "programs/partial/main.html")
 
 
 def confirm_step(program_id: int, step):
     """"Are you sure?": what the step will do, and the same step again with confirm=yes."""
     program, rnd, community = queries.program_scope(get_session(), program_id)
-    return render("confirm.html", "partial/confirm.html", program=program, rnd=rnd,
+    return render("programs/confirm.html", "programs/partial/confirm.html", program=program, rnd=rnd,
                   community=community, step=step, form=request.form)
 
 
@@ -137,7 +137,7 @@ def moved_on(program_id: int, refusal: Refusal):
     time has not come, leaves the person looking at the current state, not a lone message."""
     context = page_context(program_id)
     context.update(conflict=explain(refusal.reason))
-    return render("program.html", "partial/program_main.html", 409, **context)
+    return render("programs/program.html", "programs/partial/main.html", 409, **context)
 
 
 def main_refused(program_id: int, refusal: Refusal, **extra):
@@ -145,13 +145,13 @@ def main_refused(program_id: int, refusal: Refusal, **extra):
     context = page_context(program_id)
     context.update(errors=field_errors(refusal), form=request.form, message=explain(
         refusal.reason), **extra)
-    return render("program.html", "partial/program_main.html", 422, **context)
+    return render("programs/program.html", "programs/partial/main.html", 422, **context)
 
 
 def after_change(program_id: int, partial: str, anchor: str = ""):
     """htmx gets the refreshed fragment; a plain form post is redirected (no resubmits)."""
     if htmx:
-        return render("program.html", partial, **page_context(program_id))
+        return render("programs/program.html", partial, **page_context(program_id))
     return redirect(url_for("programs.show", program_id=program_id, _anchor=anchor or None))
 
 
@@ -207,7 +207,7 @@ def delete(program_id: int):
         program = drafting.draft_to_change(session, g.user, program_id).program
     except Refusal as refusal:
         return refused(refusal, back=url_for("programs.show", program_id=program_id))
-    return render("delete_draft.html", program=program)
+    return render("drafting/delete.html", program=program)
 
 
 def program_form(rnd, community, status=200, form=None, errors=None, message=None,
@@ -215,7 +215,7 @@ def program_form(rnd, community, status=200, form=None, errors=None, message=Non
     """The proposal form: for a new program (with a one-time submission key), or for an
     author's draft (``program``, with the ``version`` it was opened at)."""
     form = form or {}
-    return render("program_form.html", "partial/program_form.html", status, rnd=rnd,
+    return render("programs/new.html", "programs/partial/form.html", status, rnd=rnd,
                   community=community, form=form, errors=errors or {}, message=message,
                   sectors=SECTORS, funding_sources=FUNDING_SOURCES,
                   dusun=queries.dusun_options(get_session(), community.id),

@@ -16,7 +16,7 @@ bp = Blueprint("rounds", __name__)
 @login_required
 def home():
     """The user's communities and rounds, with programs grouped by state."""
-    return render("home.html", board=queries.home_board(get_session(), g.user.id))
+    return render("rounds/home.html", board=queries.home_board(get_session(), g.user.id))
 
 
 def _member_round(round_id: int):
@@ -32,6 +32,6 @@ def _member_round(round_id: int):
 def board(round_id: int):
     """One planning round: its programs grouped by where they stand."""
     rnd, community, groups = _member_round(round_id)
-    return render("round.html", rnd=rnd, community=community, groups=groups,
+    return render("rounds/board.html", rnd=rnd, community=community, groups=groups,
                   diagram=layout(TEMPLATES[rnd.template]),
                   role=role_in(get_session(), g.user.id, community.id))

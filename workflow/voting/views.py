@@ -25,7 +25,7 @@ def vote(program_id: int):
     except Refusal as refusal:
         return _ballot_refused(program_id, refusal)
     flash_done(gettext("Your vote is recorded. You can change it until the vote closes."))
-    return after_change(program_id, "partial/ballot.html", "ballot")
+    return after_change(program_id, "voting/partial/ballot.html", "ballot")
 
 
 @bp.post("/<id:program_id>/room-votes")
@@ -41,7 +41,7 @@ def room_vote(program_id: int):
     except Refusal as refusal:
         return _ballot_refused(program_id, refusal)
     flash_done(gettext("The vote from the room is recorded."))
-    return after_change(program_id, "partial/ballot.html", "ballot")
+    return after_change(program_id, "voting/partial/ballot.html", "ballot")
 
 
 def _ballot_refused(program_id: int, refusal: Refusal):
@@ -49,7 +49,7 @@ def _ballot_refused(program_id: int, refusal: Refusal):
         return refused(refusal, back=url_for("programs.show", program_id=program_id))
     context = page_context(program_id)
     context.update(errors=field_errors(refusal), form=request.form)
-    return render("program.html", "partial/ballot.html", 422, **context)
+    return render("programs/program.html", "voting/partial/ballot.html", 422, **context)
 
 
 @bp.get("/<id:program_id>/tally")
@@ -65,6 +65,6 @@ def tally(program_id: int):
         abort(404)
     program, rnd = found.program, found.rnd
     ballot = queries.open_ballot(session, program.id)
-    return render("program.html", "partial/tally.html", program=program, ballot=ballot,
+    return render("programs/program.html", "voting/partial/tally.html", program=program, ballot=ballot,
                   tally=queries.ballot_tally(session, ballot, rnd) if ballot else None,
                   refresh_seconds=current_app.config["TALLY_REFRESH_SECONDS"])

@@ -22,7 +22,7 @@ bp = Blueprint("account", __name__)
 @login_required
 def overview():
     """The person's account: their communities and what they can do with their data."""
-    return render("account.html", memberships=get_session().exec(
+    return render("people/account.html", memberships=get_session().exec(
         select(Membership, Community.name).join(Community, Community.id == Membership.community_id)
         .where(Membership.user_id == g.user.id)).all())
 
@@ -42,7 +42,7 @@ def password():
         else:
             flash_done(gettext("Your new password is saved."))
             return redirect(url_for("rounds.home"))
-    return render("password.html", status=status, errors=errors)
+    return render("people/password.html", status=status, errors=errors)
 
 
 @bp.get("/account/data")
@@ -61,7 +61,7 @@ def delete():
     try:
         people.anonymise(get_session(), g.user, request.form.get("password", ""), now())
     except Refusal as refusal:
-        return render("account.html", status=422, errors=field_errors(refusal),
+        return render("people/account.html", status=422, errors=field_errors(refusal),
                       memberships=[], message=explain(refusal.reason))
     lang = session.get("lang")
     session.clear()
@@ -85,7 +85,7 @@ def admin():
         .join(Community, Community.id == Membership.community_id)
         .where(Membership.community_id.in_(administered), User.anonymised_at.is_(None))
         .order_by(Community.name, User.display_name)).all()
-    return render("admin.html", members=members, errors={})
+    return render("people/admin.html", members=members, errors={})
 
 
 @bp.post("/admin/users/<user_id>/password")

@@ -59,7 +59,7 @@ def login():
                 target = url_for("account.password")
             return redirect(target)
     headers = {"Retry-After": "900"} if status == 429 else {}
-    body, status = render("login.html", status=status, error=error,
+    body, status = render("people/login.html", status=status, error=error,
                           username=request.form.get("username", ""))
     return body, status, headers
 
@@ -74,7 +74,7 @@ def logout():
     if request.method == "GET":
         if g.user is None:
             return redirect(url_for("auth.login"))
-        return render("logout.html")
+        return render("people/logout.html")
     lang = session.get("lang")
     people.log_out(get_session(), session.get("sid"), now())
     session.clear()
