@@ -17,10 +17,12 @@ from sqlmodel import Session, select
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from app import create_app
 from workflow import demo
+from workflow.comments import commands as comment_commands
 from workflow.core import migrate
 from workflow.core.db import ENGINE_KEY
 from workflow.models import User
 from workflow.programs import commands
+from workflow.voting import commands as voting_commands
 
 PROGRAMS, COMMENTS, REPEAT = 300, 200, 30
 NOW = datetime.now(UTC)
@@ -38,10 +40,10 @@ def build(url: str):
         commands.fire_transition(session, users["pendamping"], 1, "open_discussion", NOW)
         commands.fire_transition(session, users["pendamping"], 1, "open_voting", NOW)
         for i in range(COMMENTS):
-            commands.add_comment(session, users[f"warga{1 + i % 12}"], 1, "question",
+            comment_commands.add_comment(session, users[f"warga{1 + i % 12}"], 1, "question",
                                  f"Komentar {i}", NOW)
         for i in range(1, 13):
-            commands.cast_vote(session, users[f"warga{i}"], 1, "agree", "", NOW)
+            voting_commands.cast_vote(session, users[f"warga{i}"], 1, "agree", "", NOW)
     return app
 
 

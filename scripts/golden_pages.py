@@ -23,6 +23,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 
+from jinja2 import StrictUndefined  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -158,6 +159,7 @@ def main(argv=None) -> int:
         engine.dispose()
         app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "golden",
                           "TALLY_REFRESH_SECONDS": 1})
+        app.jinja_env.undefined = StrictUndefined  # a name no view gave fails the copy
         with Session(app.extensions[ENGINE_KEY], expire_on_commit=False) as db:
             users = {u.username: u for u in db.exec(select(User))}
             db.commit()

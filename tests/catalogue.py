@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from helpers import arrange, draft_by, utcnow
 from test_participation import action, add_finding, join, planning
 
+from workflow.comments import commands as comment_commands
 from workflow.programs import commands
+from workflow.voting import commands as voting_commands
 
 # The person playing each role in the demo village.
 PEOPLE = {"anonymous": None, "resident": "warga5", "author": "warga1",
@@ -69,10 +71,10 @@ def arrange_village(db, users) -> dict:
     commands.fire_transition(db, users["warga3"], ids["proposed"], "submit", utcnow())
     ids["voting"] = arrange(db, users, "voting")  # the demo's own program, warga2's
     for i, (stance, body) in enumerate(COMMENTS, start=4):
-        commands.add_comment(db, users[f"warga{i}"], ids["voting"], stance, body, utcnow())
+        comment_commands.add_comment(db, users[f"warga{i}"], ids["voting"], stance, body, utcnow())
     for i, choice in ((1, "agree"), (2, "agree"), (3, "block")):
         reason = COMMENTS[2][1] if choice == "block" else ""
-        commands.cast_vote(db, users[f"warga{i}"], ids["voting"], choice, reason, utcnow())
+        voting_commands.cast_vote(db, users[f"warga{i}"], ids["voting"], choice, reason, utcnow())
     for state, title in (("discussion", "Taman bacaan anak di balai RW"),
                          ("approved", "Bank sampah RW 01"),
                          ("implementation", "Sumur resapan di RT 02")):

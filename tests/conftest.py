@@ -25,7 +25,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from jinja2 import BytecodeCache
+from jinja2 import BytecodeCache, StrictUndefined
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
@@ -339,6 +339,8 @@ def app(database_url):
                       "SECRET_KEY": "test-secret", "TALLY_REFRESH_SECONDS": 1})
     # Every test's app compiles the same templates: compile each once for the session.
     app.jinja_env.bytecode_cache = _TEMPLATES
+    # A name a template uses but the view did not give is an error here, not a blank.
+    app.jinja_env.undefined = StrictUndefined
     yield app
     app.extensions[ENGINE_KEY].dispose()
 

@@ -37,6 +37,7 @@ from workflow.models import (
 from workflow.people.logins import start_session
 from workflow.people.passwords import create_user
 from workflow.programs import commands
+from workflow.voting import commands as voting_commands
 
 HX = {"HX-Request": "true"}
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -200,7 +201,7 @@ def arrange(db, users, state: str, program_id: int = PROGRAM) -> int:
     for step in PATHS[state]:
         if isinstance(step, tuple):
             for voter in residents(users, 10):
-                commands.cast_vote(db, voter, program_id, step[1], "", utcnow())
+                voting_commands.cast_vote(db, voter, program_id, step[1], "", utcnow())
         else:
             commands.fire_transition(db, users[FIRER[step]], program_id, step, utcnow())
     assert state_of(db, program_id) == state

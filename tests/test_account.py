@@ -5,10 +5,12 @@ import pytest
 from helpers import login_as, send, utcnow
 from sqlmodel import func, select
 
+from workflow.comments import commands as comment_commands
 from workflow.core import audit
 from workflow.models import Comment, LoginSession, User, Vote
 from workflow.people import commands as people
 from workflow.programs import commands
+from workflow.voting import commands as voting_commands
 
 
 def test_login_is_throttled_per_account(client, auth, db):
@@ -103,7 +105,7 @@ def test_admin_reset_refuses_a_weak_password(client, people_, db):
 
 
 def test_personal_data_download(client, people_, db):
-    commands.add_comment(db, people_["warga1"], 1, "support", "Saya setuju", utcnow())
+    comment_commands.add_comment(db, people_["warga1"], 1, "support", "Saya setuju", utcnow())
     login_as(client, people_["warga1"])
     response = client.get("/account/data")
     assert response.status_code == 200
@@ -119,9 +121,9 @@ def test_anonymise_keeps_tallies_and_the_audit_chain(client, people_, db):
     now = utcnow()
     pendamping, warga = people_["pendamping"], people_["warga1"]
     commands.fire_transition(db, pendamping, 1, "open_discussion", now)
-    commands.add_comment(db, warga, 1, "concern", "Biayanya mahal", now)
+    comment_commands.add_comment(db, warga, 1, "concern", "Biayanya mahal", now)
     commands.fire_transition(db, pendamping, 1, "open_voting", now)
-    commands.cast_vote(db, warga, 1, "block", "Nama saya di sini", now)
+    voting_commands.cast_vote(db, warga, 1, "block", "Nama saya di sini", now)
     token = login_as(client, warga)
     assert send(client, "/account/delete", token, {"password": "salah"}).status_code == 422
     response = send(client, "/account/delete", token, {"password": "musyawarah"})

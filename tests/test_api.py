@@ -4,7 +4,7 @@ from datetime import datetime
 import pytest
 from helpers import HX, PROGRAM, arrange, login_as, outsider, people, send, utcnow  # noqa: F401  (fixtures)
 
-from workflow.programs import commands
+from workflow.voting import commands as voting_commands
 
 URL = f"/api/v1/programs/{PROGRAM}"
 CONTRACT_KEYS = {"id", "title", "state", "template", "tally", "events"}
@@ -75,7 +75,7 @@ def test_open_ballot_tally(client, db, people):
     """While a vote is open the tally counts it live and says it is open."""
     arrange(db, people, "voting")
     for i, choice in enumerate(["agree", "agree", "disagree"], start=1):
-        commands.cast_vote(db, people[f"warga{i}"], PROGRAM, choice, "", utcnow())
+        voting_commands.cast_vote(db, people[f"warga{i}"], PROGRAM, choice, "", utcnow())
     login_as(client, people["kades"])
     data = client.get(URL).get_json()
     tally = data["tally"]

@@ -3,8 +3,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import MetaData, select
 
+from workflow.comments import commands as comment_commands
 from workflow.core.db import ENGINE_KEY
 from workflow.programs import commands
+from workflow.voting import commands as voting_commands
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 
@@ -22,7 +24,7 @@ def dump_tables(app) -> dict:
 
 def test_backup_restore_round_trip(app, db, users, tmp_path):
     commands.fire_transition(db, users["pendamping"], 1, "open_discussion", NOW)
-    commands.add_comment(db, users["warga1"], 1, "support", "Setuju, saluran itu penting.", NOW)
+    comment_commands.add_comment(db, users["warga1"], 1, "support", "Setuju, saluran itu penting.", NOW)
     db.commit()
     before = dump_tables(app)
     runner = app.test_cli_runner()
@@ -32,7 +34,7 @@ def test_backup_restore_round_trip(app, db, users, tmp_path):
     assert target.stat().st_size > 0
     # Life goes on after the backup...
     commands.fire_transition(db, users["pendamping"], 1, "open_voting", NOW)
-    commands.cast_vote(db, users["warga1"], 1, "agree", "", NOW)
+    voting_commands.cast_vote(db, users["warga1"], 1, "agree", "", NOW)
     commands.create_program(db, users["warga2"], 1, {
         "title": "Lampu jalan", "problem": "Gelap", "goal": "Terang"}, "", NOW)
     db.commit()

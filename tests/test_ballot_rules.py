@@ -20,6 +20,7 @@ from helpers import (  # noqa: F401  (fixtures)
     PROGRAM,
     arrange,
     db_state,
+    freeze_web_clock,
     login_as,
     people,
     refusal_text,
@@ -35,8 +36,9 @@ from workflow.assessment import commands as assessment
 from workflow.core import migrate
 from workflow.engine.reasons import Refusal
 from workflow.models import Ballot, Event, Program, Round
-from workflow.programs import commands, queries
-from workflow.programs import views as program_views
+from workflow.programs import commands
+from workflow.voting import commands as voting_commands
+from workflow.voting import queries as voting_queries
 
 PLANNING_ROUND, ACTION_ROUND = 2, 3
 GOOD_FINDING = {"indicator": "Rumah tangga tanpa akses air bersih", "value": "45",
@@ -59,7 +61,7 @@ def fire(db, people, program_id, name, username="pendamping", reason="", form=No
 def vote(db, people, program_id, choices):
     """warga1, warga2… cast ``choices`` in order."""
     for voter, choice in zip(residents(people), choices):
-        commands.cast_vote(db, voter, program_id, choice,
+        voting_commands.cast_vote(db, voter, program_id, choice,
                            "Belum jelas." if choice == "block" else "", utcnow())
 
 
@@ -303,14 +305,14 @@ def test_an_old_consent_ballot_without_quorum_is_set_right_by_the_migration(app,
     old = {pid: ballots_of(db, pid) for pid in (PROGRAM, failed, poll)}
     assert old == {PROGRAM: [("consent", False, False)], failed: [("consent", False, False)],
                    poll: [("advisory", False, True)]}
-    assert queries.ballots_summary(db, PROGRAM) == (1, True)             # the old defect
+    assert voting_queries.ballots_summary(db, PROGRAM) == (1, True)             # the old defect
     db.commit()
     command.upgrade(config, "head")
     assert ballots_of(db, PROGRAM) == [("consent", False, None)]
     assert ballots_of(db, failed) == [("consent", False, False)]
     assert ballots_of(db, poll) == [("advisory", False, None)]
-    assert queries.ballots_summary(db, PROGRAM) == (1, False)
-    assert queries.ballots_summary(db, failed) == (1, True)
+    assert voting_queries.ballots_summary(db, PROGRAM) == (1, False)
+    assert voting_queries.ballots_summary(db, failed) == (1, True)
     db.commit()
     with pytest.raises(Refusal) as refused:
         fire(db, people, PROGRAM, "open_majority_vote")
@@ -323,7 +325,7 @@ def test_an_old_consent_ballot_without_quorum_is_set_right_by_the_migration(app,
 
 def stop_clock(monkeypatch, moment):
     """The program pages' and steps' clock (the web layer's now) stopped at ``moment``."""
-    monkeypatch.setattr(program_views, "now", lambda: moment)
+    freeze_web_clock(monkeypatch, moment)
 
 
 def keep_votes_open(db, round_id, hours):

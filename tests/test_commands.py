@@ -18,10 +18,13 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from workflow.comments import commands as comment_commands
 from workflow.core import audit
 from workflow.engine.reasons import Refusal
 from workflow.models import Ballot, Comment, Event, Program, Vote
-from workflow.programs import commands
+from workflow.programs import commands, effects
+from workflow.programs import queries as program_queries
+from workflow.voting import commands as voting_commands
 
 
 def refused(call) -> Refusal:
@@ -108,7 +111,7 @@ def test_fire_transition_with_reason_keeps_it(db, users):
                              reason="  Hitung ulang biayanya.  ")
     event = db.exec(select(Event).order_by(Event.id.desc()).limit(1)).one()
     db.commit()
-    assert commands.event_payload(event)["reason"] == "Hitung ulang biayanya."
+    assert program_queries.event_payload(event)["reason"] == "Hitung ulang biayanya."
     assert state_of(db) == "discussion"
 
 
@@ -122,10 +125,10 @@ def test_outsider_is_told_not_found(db, users, outsider, call):
     attempts = {
         "fire_transition": lambda: commands.fire_transition(db, actor, PROGRAM, "close_voting",
                                                             now),
-        "cast_vote": lambda: commands.cast_vote(db, actor, PROGRAM, "agree", "", now),
-        "record_room_vote": lambda: commands.record_room_vote(
+        "cast_vote": lambda: voting_commands.cast_vote(db, actor, PROGRAM, "agree", "", now),
+        "record_room_vote": lambda: voting_commands.record_room_vote(
             db, actor, PROGRAM, users["warga3"].id, "agree", "", now),
-        "add_comment": lambda: commands.add_comment(db, actor, PROGRAM, "support", "Ya", now),
+        "add_comment": lambda: comment_commands.add_comment(db, actor, PROGRAM, "support", "Ya", now),
     }
     assert refused(attempts[call]).kind == "not_found"
     assert snapshot(db) == before
@@ -148,8 +151,8 @@ def test_unknown_program_is_not_found(db, users, call):
     attempts = {
         "fire_transition": lambda: commands.fire_transition(db, users["pendamping"], 999,
                                                             "open_discussion", now),
-        "cast_vote": lambda: commands.cast_vote(db, users["warga1"], 999, "agree", "", now),
-        "add_comment": lambda: commands.add_comment(db, users["warga1"], 999, "support", "Ya",
+        "cast_vote": lambda: voting_commands.cast_vote(db, users["warga1"], 999, "agree", "", now),
+        "add_comment": lambda: comment_commands.add_comment(db, users["warga1"], 999, "support", "Ya",
                                                     now),
     }
     assert refused(attempts[call]).kind == "not_found"
@@ -212,7 +215,7 @@ def test_concurrent_change_is_a_conflict_and_keeps_nothing(db, users, monkeypatc
     """When the program's version moved under the command, it refuses and keeps nothing."""
     arrange(db, users, "discussion")
     before = snapshot(db)
-    original = commands._apply_effects
+    original = effects.apply_effects
 
     def someone_else_writes(session, *args, **kwargs):
         payload = original(session, *args, **kwargs)
@@ -223,7 +226,7 @@ def test_concurrent_change_is_a_conflict_and_keeps_nothing(db, users, monkeypatc
                                      .values(version=table.c.version + 1))
         return payload
 
-    monkeypatch.setattr(commands, "_apply_effects", someone_else_writes)
+    monkeypatch.setattr(effects, "apply_effects", someone_else_writes)
     refusal = refused(lambda: commands.fire_transition(db, users["pendamping"], PROGRAM,
                                                        "open_voting", utcnow()))
     assert refusal.kind == "conflict"
@@ -235,16 +238,16 @@ def test_failed_vote_keeps_nothing(db, users, monkeypatch):
     """A vote written to the session and then failing before the commit is not kept."""
     arrange(db, users, "voting")
     before = snapshot(db)
-    original = commands._store_vote
+    original = voting_commands._store_vote
 
     def broken(session, *args, **kwargs):
         original(session, *args, **kwargs)
         session.flush()
         raise RuntimeError("crash")
 
-    monkeypatch.setattr(commands, "_store_vote", broken)
+    monkeypatch.setattr(voting_commands, "_store_vote", broken)
     with pytest.raises(RuntimeError):
-        commands.cast_vote(db, users["warga1"], PROGRAM, "agree", "", utcnow())
+        voting_commands.cast_vote(db, users["warga1"], PROGRAM, "agree", "", utcnow())
     assert snapshot(db) == before
 
 
@@ -255,14 +258,14 @@ def test_open_and_close_voting(db, users):
     arrange(db, users, "voting")
     assert ballots(db) == [("consent", True, None)]
     for i in range(1, 10):
-        commands.cast_vote(db, users[f"warga{i}"], PROGRAM, "agree", "", utcnow())
-    commands.cast_vote(db, users["warga10"], PROGRAM, "block", "Tanah warga.", utcnow())
+        voting_commands.cast_vote(db, users[f"warga{i}"], PROGRAM, "agree", "", utcnow())
+    voting_commands.cast_vote(db, users["warga10"], PROGRAM, "block", "Tanah warga.", utcnow())
     commands.fire_transition(db, users["pendamping"], PROGRAM, "close_voting", utcnow())
     assert state_of(db) == "discussion"
     assert ballots(db) == [("consent", False, False)]
     event = db.exec(select(Event).order_by(Event.id.desc()).limit(1)).one()
     db.commit()
-    tally = commands.event_payload(event)["tally"]
+    tally = program_queries.event_payload(event)["tally"]
     assert tally["counts"]["block"] == 1 and tally["passed"] is False
     commands.fire_transition(db, users["pendamping"], PROGRAM, "open_majority_vote", utcnow())
     assert ballots(db)[-1] == ("majority", True, None)
@@ -273,7 +276,7 @@ def test_only_residents_vote(db, users, username):
     """Staff do not vote: forbidden, and no vote is stored."""
     arrange(db, users, "voting")
     before = snapshot(db)
-    refusal = refused(lambda: commands.cast_vote(db, users[username], PROGRAM, "agree", "",
+    refusal = refused(lambda: voting_commands.cast_vote(db, users[username], PROGRAM, "agree", "",
                                                  utcnow()))
     assert refusal.kind == "forbidden"
     assert snapshot(db) == before
@@ -282,7 +285,7 @@ def test_only_residents_vote(db, users, username):
 def test_no_vote_without_an_open_ballot(db, users):
     """Voting with no open ballot is a conflict."""
     before = snapshot(db)
-    assert refused(lambda: commands.cast_vote(db, users["warga1"], PROGRAM, "agree", "",
+    assert refused(lambda: voting_commands.cast_vote(db, users["warga1"], PROGRAM, "agree", "",
                                               utcnow())).kind == "conflict"
     assert snapshot(db) == before
 
@@ -293,7 +296,7 @@ def test_invalid_ballot_paper(db, users, choice, reason):
     """A choice not on the ballot, or a block without a reason, is invalid at 'choice'."""
     arrange(db, users, "voting")
     before = snapshot(db)
-    refusal = refused(lambda: commands.cast_vote(db, users["warga1"], PROGRAM, choice, reason,
+    refusal = refused(lambda: voting_commands.cast_vote(db, users["warga1"], PROGRAM, choice, reason,
                                                  utcnow()))
     assert refusal.kind == "invalid"
     assert set(refusal.errors) == {"choice"}
@@ -303,8 +306,8 @@ def test_invalid_ballot_paper(db, users, choice, reason):
 def test_one_person_one_vote(db, users):
     """Voting again changes the one vote instead of adding another."""
     arrange(db, users, "voting")
-    first = commands.cast_vote(db, users["warga1"], PROGRAM, "agree", "", utcnow())
-    second = commands.cast_vote(db, users["warga1"], PROGRAM, "disagree", "", utcnow())
+    first = voting_commands.cast_vote(db, users["warga1"], PROGRAM, "agree", "", utcnow())
+    second = voting_commands.cast_vote(db, users["warga1"], PROGRAM, "disagree", "", utcnow())
     assert first.id == second.id
     assert votes_of(db) == [("warga1", "disagree", "", False)]
 
@@ -312,7 +315,7 @@ def test_one_person_one_vote(db, users):
 def test_the_database_refuses_a_second_vote(db, users):
     """The unique key, not only the code, keeps one vote per person per ballot."""
     arrange(db, users, "voting")
-    vote = commands.cast_vote(db, users["warga1"], PROGRAM, "agree", "", utcnow())
+    vote = voting_commands.cast_vote(db, users["warga1"], PROGRAM, "agree", "", utcnow())
     db.add(Vote(ballot_id=vote.ballot_id, user_id=vote.user_id, choice="disagree",
                 cast_at=utcnow()))
     with pytest.raises(IntegrityError):
@@ -325,17 +328,17 @@ def test_room_vote_rules(db, users):
     """Room votes: by the facilitator, for residents only, never over an online vote."""
     arrange(db, users, "voting")
     now = utcnow()
-    commands.cast_vote(db, users["warga1"], PROGRAM, "agree", "", now)
+    voting_commands.cast_vote(db, users["warga1"], PROGRAM, "agree", "", now)
     before = snapshot(db)
-    assert refused(lambda: commands.record_room_vote(
+    assert refused(lambda: voting_commands.record_room_vote(
         db, users["warga2"], PROGRAM, users["warga3"].id, "agree", "", now)).kind == "forbidden"
-    assert refused(lambda: commands.record_room_vote(
+    assert refused(lambda: voting_commands.record_room_vote(
         db, users["pendamping"], PROGRAM, users["kades"].id, "agree", "", now)).kind == "invalid"
-    assert refused(lambda: commands.record_room_vote(
+    assert refused(lambda: voting_commands.record_room_vote(
         db, users["pendamping"], PROGRAM, users["warga1"].id, "block", "x", now)
     ).kind == "conflict"
     assert snapshot(db) == before
-    vote = commands.record_room_vote(db, users["pendamping"], PROGRAM, users["warga3"].id,
+    vote = voting_commands.record_room_vote(db, users["pendamping"], PROGRAM, users["warga3"].id,
                                      "abstain", "", now)
     assert (vote.in_room, vote.recorded_by) == (True, users["pendamping"].id)
 
@@ -393,7 +396,7 @@ def test_unknown_round(db, users):
 @pytest.mark.parametrize("username", ["warga1", "pendamping", "kades", "admin"])
 def test_every_member_comments(db, users, username):
     """Every member of the community may comment; the body is trimmed."""
-    comment = commands.add_comment(db, users[username], PROGRAM, "question", " Kapan? ",
+    comment = comment_commands.add_comment(db, users[username], PROGRAM, "question", " Kapan? ",
                                    utcnow())
     assert comment.body == "Kapan?"
     assert counts(db)["Comment"] == 1
@@ -405,7 +408,7 @@ def test_every_member_comments(db, users, username):
 def test_invalid_comment(db, users, stance, body, field):
     """An empty, too long or stance-less comment is invalid at its field and not stored."""
     before = snapshot(db)
-    refusal = refused(lambda: commands.add_comment(db, users["warga1"], PROGRAM, stance, body,
+    refusal = refused(lambda: comment_commands.add_comment(db, users["warga1"], PROGRAM, stance, body,
                                                    utcnow()))
     assert refusal.kind == "invalid"
     assert field in refusal.errors
@@ -416,7 +419,7 @@ def test_no_comment_on_a_closed_program(db, users):
     """A withdrawn program takes no more comments."""
     arrange(db, users, "withdrawn")
     before = snapshot(db)
-    assert refused(lambda: commands.add_comment(db, users["warga1"], PROGRAM, "support", "Ya",
+    assert refused(lambda: comment_commands.add_comment(db, users["warga1"], PROGRAM, "support", "Ya",
                                                 utcnow())).kind == "conflict"
     assert snapshot(db) == before
     assert db.exec(select(Comment)).all() == []

@@ -31,6 +31,7 @@ from workflow.models import Ballot, Event, Finding, Membership, Round, Supporter
 from workflow.organizing import commands as organizing
 from workflow.people.passwords import create_user
 from workflow.programs import commands
+from workflow.voting import commands as voting_commands
 
 TIMEOUT = 120
 
@@ -271,7 +272,7 @@ def test_vote_arriving_while_the_vote_closes(app, db, people, monkeypatch):
     recorded tally counts exactly the votes stored on the ballot."""
     arrange(db, people, "voting")
     for i in range(1, 8):   # seven agree: one short of the quorum (8 of 12)
-        commands.cast_vote(db, people[f"warga{i}"], PROGRAM, "agree", "", utcnow())
+        voting_commands.cast_vote(db, people[f"warga{i}"], PROGRAM, "agree", "", utcnow())
     facts_read = threading.Event()
     read_facts = commands.context_for
 

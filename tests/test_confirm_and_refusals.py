@@ -25,6 +25,7 @@ from helpers import (  # noqa: F401  (fixtures)
 from playwright.sync_api import expect
 from test_browser import Village, browser, open_program  # noqa: F401  (browser: a fixture)
 
+from workflow.comments import commands as comment_commands
 from workflow.engine.processes import DONE_LABELS, STATE_LABELS, TEMPLATES, TRANSITION_LABELS
 from workflow.engine.reasons import Refusal
 from workflow.programs import commands
@@ -332,7 +333,7 @@ def test_a_server_error_is_the_refusal_page_in_the_readers_language(app, client,
         raise RuntimeError("a bug")
 
     app.config["PROPAGATE_EXCEPTIONS"] = False   # as in production: the handler answers
-    monkeypatch.setattr(commands, "add_comment", broken)
+    monkeypatch.setattr(comment_commands, "add_comment", broken)
     token = login_as(client, people["warga1"], lang="id")
     response = send(client, f"/programs/{PROGRAM}/comments", token,
                     {"stance": "support", "body": "Setuju."})
@@ -384,7 +385,7 @@ def test_a_refused_comment_keeps_the_discussion_on_the_page(chromium_village, db
     """With htmx: the program is withdrawn while a resident writes; sending the comment is
     refused, the message shows in the message region and the comments stay."""
     village = chromium_village(True)
-    commands.add_comment(db, people["warga3"], PROGRAM, "support", "Saluran itu penting.",
+    comment_commands.add_comment(db, people["warga3"], PROGRAM, "support", "Saluran itu penting.",
                          utcnow())
     resident = village.person("warga1")
     open_program(resident, PROGRAM)

@@ -19,6 +19,7 @@ from helpers import (  # noqa: F401  (fixtures)
 )
 from sqlmodel import select
 
+from workflow.comments import commands as comment_commands
 from workflow.core import audit
 from workflow.drafting import commands as drafting
 from workflow.engine.reasons import Refusal
@@ -118,7 +119,7 @@ def test_others_cannot_act_on_a_draft_either(client, db, people, draft, role):
         assert send(client, f"/programs/{draft}/{path}", token, data).status_code == 404, path
     assert db_state(db) == before
     with pytest.raises(Refusal) as caught:
-        commands.add_comment(db, people[VIEWERS[role]], draft, "question", "Kapan?", utcnow())
+        comment_commands.add_comment(db, people[VIEWERS[role]], draft, "question", "Kapan?", utcnow())
     assert caught.value.kind == "not_found"
 
 
@@ -293,7 +294,7 @@ def test_deleting_asks_first_without_javascript(client, db, people, draft):
 
 def test_the_author_deletes_a_draft_with_what_hangs_on_it(client, db, people, draft):
     """The program, its authors and its comments go; every other row stays."""
-    commands.add_comment(db, people["pendamping"], draft, "question", "Berapa balita?",
+    comment_commands.add_comment(db, people["pendamping"], draft, "question", "Berapa balita?",
                          utcnow())
     token = login_as(client, people["warga1"], "id")
     before = db_state(db)

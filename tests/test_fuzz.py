@@ -68,11 +68,12 @@ from workflow.engine.ballots import CHOICES
 from workflow.engine.processes import STATE_LABELS, TRANSITION_LABELS
 from workflow.models import Community, Dusun, Finding, Membership, Round, User
 from workflow.organizing import commands as organizing
+from workflow.organizing.demand import CHANNELS, OUTCOMES
 from workflow.people import passwords as accounts
 from workflow.people.passwords import create_user
 from workflow.programs import commands
 from workflow.programs.form import FUNDING_SOURCES, MAX_COST, SECTORS
-from workflow.programs.steps import CHANNELS, OUTCOMES
+from workflow.voting import commands as voting_commands
 
 MISSING_ID = 987654
 FRESH = "<a fresh resident>"  # an actor made for the one example (its account may be deleted)
@@ -425,7 +426,7 @@ def _build_world(url: str) -> dict:
 
         def vote(pid, choice):
             for i in range(1, 9):  # 8 of 12: the quorum of 2/3
-                commands.cast_vote(db, people[f"warga{i}"], pid, choice, "", utcnow())
+                voting_commands.cast_vote(db, people[f"warga{i}"], pid, choice, "", utcnow())
 
         def support(pid, n):
             for i in range(1, n + 1):

@@ -16,6 +16,7 @@ from workflow import glossary
 from workflow.engine.processes import ROLE_LABELS, TEMPLATES
 from workflow.programs import commands
 from workflow.programs.form import FUNDING_SOURCES
+from workflow.voting import commands as voting_commands
 
 HELP = re.compile(r'<details class="term" data-term="([\w-]+)">\s*<summary>(.*?)</summary>'
                   r'\s*<p>(.*?)</p>\s*</details>', re.S)
@@ -100,7 +101,7 @@ def test_the_document_agrees_with_the_module():
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_the_ballot_explains_its_words_beside_them(app, client, db, users, lang):
     program = arrange(db, users, "voting")
-    commands.cast_vote(db, users["warga1"], program, "block", "Terlalu mahal.", utcnow())
+    voting_commands.cast_vote(db, users["warga1"], program, "block", "Terlalu mahal.", utcnow())
     db.commit()
     login_as(client, users["warga5"], lang)
     page = client.get(f"/programs/{program}").get_data(as_text=True)
@@ -128,10 +129,10 @@ def test_the_ballot_explains_its_words_beside_them(app, client, db, users, lang)
 
 def test_a_majority_vote_explains_suara_terbanyak(client, db, users):
     program = arrange(db, users, "voting")
-    commands.cast_vote(db, users["warga1"], program, "block", "Terlalu mahal.", utcnow())
+    voting_commands.cast_vote(db, users["warga1"], program, "block", "Terlalu mahal.", utcnow())
     # The quorum (8 of 12) is reached: a failed consensus, which unlocks the fallback.
     for i in range(2, 9):
-        commands.cast_vote(db, users[f"warga{i}"], program, "agree", "", utcnow())
+        voting_commands.cast_vote(db, users[f"warga{i}"], program, "agree", "", utcnow())
     commands.fire_transition(db, users["pendamping"], program, "close_voting", utcnow())
     commands.fire_transition(db, users["pendamping"], program, "open_majority_vote", utcnow())
     db.commit()

@@ -31,6 +31,7 @@ from workflow.engine.reasons import Refusal
 from workflow.engine.text import PEOPLE_FORM, RUPIAH_FORM, TOO_LARGE, WHOLE_RUPIAH, clean
 from workflow.models import Comment, Event, Program, Vote
 from workflow.programs import commands
+from workflow.voting import commands as voting_commands
 
 MAX_COST = 10 ** 13
 
@@ -325,9 +326,9 @@ def test_a_vote_reason_over_the_limit_is_refused_not_cut(client, db, people):
     assert field_error(response, "room-choice") == "Too long: at most 1,000 letters."
     assert db_state(db) == before
     with pytest.raises(Refusal) as refused:
-        commands.cast_vote(db, people["warga1"], PROGRAM, "agree", "x" * 1001, utcnow())
+        voting_commands.cast_vote(db, people["warga1"], PROGRAM, "agree", "x" * 1001, utcnow())
     assert refused.value.kind == "invalid" and "choice" in refused.value.errors
-    commands.cast_vote(db, people["warga1"], PROGRAM, "block", "k" * limits.VOTE_REASON,
+    voting_commands.cast_vote(db, people["warga1"], PROGRAM, "block", "k" * limits.VOTE_REASON,
                        utcnow())
     stored = db.exec(select(Vote.reason)).all()
     db.commit()

@@ -60,6 +60,7 @@ from workflow.models import Finding
 from workflow.organizing import commands as organizing
 from workflow.people import passwords as accounts
 from workflow.programs import commands
+from workflow.voting import commands as voting_commands
 from workflow.web.assets import htmx_version
 
 ACTORS = ("anonymous", "resident", "author", "outsider", "facilitator", "official", "admin")
@@ -255,7 +256,7 @@ def bring(db, people, template: str, stage: str) -> int:
             assessment.record_finding(db, people["pendamping"], program_id, FINDING, utcnow())
         elif step[0] == "vote":
             for voter in residents(people, 8):   # 8 of the 12 residents: the 2/3 quorum
-                commands.cast_vote(db, voter, program_id, step[1], "", utcnow())
+                voting_commands.cast_vote(db, voter, program_id, step[1], "", utcnow())
         elif step[0] == "support":
             for i in step[1]:
                 organizing.join_supporters(db, people[f"warga{i}"], program_id, utcnow())

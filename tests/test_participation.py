@@ -41,8 +41,10 @@ from workflow.engine import dates
 from workflow.engine.processes import STATE_LABELS
 from workflow.models import Ballot, Community, Event, Finding, Program, Round, Supporter, User
 from workflow.organizing import commands as organizing
-from workflow.programs import commands, queries
-from workflow.programs.steps import CHANNELS
+from workflow.organizing import queries as organizing_queries
+from workflow.organizing.demand import CHANNELS
+from workflow.programs import commands
+from workflow.voting import commands as voting_commands
 
 # --- helpers --------------------------------------------------------------------------------
 
@@ -77,7 +79,7 @@ def add_finding(db, people, program_id, **changes):
 def vote_all(db, people, program_id, choices):
     """warga1, warga2… cast ``choices`` in order through the command."""
     for voter, choice in zip(residents(people), choices):
-        commands.cast_vote(db, voter, program_id, choice, "", utcnow())
+        voting_commands.cast_vote(db, voter, program_id, choice, "", utcnow())
 
 
 def new_program(db, people, template, author=AUTHOR) -> int:
@@ -1288,11 +1290,11 @@ def test_demand_rounds_pair_each_delivery_with_its_answer():
                row("record_response", outcome="refused", note="Tidak."),
                row("open_voting"),
                row("deliver", target="Dinas", channel="media")]
-    rounds = queries.demand_rounds(history)
+    rounds = organizing_queries.demand_rounds(history)
     assert [(r.target, r.channel, r.delivered_on, r.response) for r in rounds] == [
         ("Camat", "letter", date(2025, 11, 3), {"outcome": "refused", "note": "Tidak."}),
         ("Dinas", "media", None, None)]
-    assert queries.demand_rounds(history[:1]) == []
+    assert organizing_queries.demand_rounds(history[:1]) == []
 
 
 # --- withdrawal ---------------------------------------------------------------------------------

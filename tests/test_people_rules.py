@@ -18,13 +18,15 @@ from helpers import (
 from sqlmodel import select
 
 from workflow import demo
+from workflow.comments import commands as comment_commands
 from workflow.engine.reasons import Refusal
 from workflow.models import Event, LoginAttempt, User
 from workflow.organizing import commands as organizing
 from workflow.people import commands as people
+from workflow.people import views as people_views
 from workflow.programs import commands
-from workflow.web import account as account_views
-from workflow.web import auth as auth_views
+from workflow.programs import queries as program_queries
+from workflow.voting import commands as voting_commands
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 TEMPORARY = "sementara123"
@@ -34,8 +36,7 @@ TEMPORARY = "sementara123"
 def clock(monkeypatch):
     """The moment the login and account pages read as "now"; tests move it on."""
     moment = SimpleNamespace(now=NOW)
-    for module in (auth_views, account_views):
-        monkeypatch.setattr(module, "now", lambda: moment.now)
+    monkeypatch.setattr(people_views, "now", lambda: moment.now)
     return moment
 
 
@@ -156,7 +157,7 @@ def test_a_person_who_left_is_not_in_the_quorum_base(client, folk, db):
     assert eligible_on(client.get(f"/programs/{PROGRAM}").get_data(as_text=True)) == 11
     assert client.get(f"/api/v1/programs/{PROGRAM}").get_json()["tally"]["eligible"] == 11
     commands.fire_transition(db, folk["pendamping"], PROGRAM, "close_voting", NOW)
-    payload = commands.event_payload(db.exec(select(Event).order_by(Event.id.desc())).first())
+    payload = program_queries.event_payload(db.exec(select(Event).order_by(Event.id.desc())).first())
     db.commit()
     assert payload["tally"]["eligible"] == 11 and payload["tally"]["needed"] == 8
 
@@ -165,7 +166,7 @@ def test_a_vote_cast_before_leaving_keeps_its_place_in_the_base(client, folk, db
     """The vote stands ("your votes still count"), so its voter stays in that ballot's base."""
     commands.fire_transition(db, folk["pendamping"], PROGRAM, "open_discussion", NOW)
     commands.fire_transition(db, folk["pendamping"], PROGRAM, "open_voting", NOW)
-    commands.cast_vote(db, folk["warga2"], PROGRAM, "agree", "", NOW)
+    voting_commands.cast_vote(db, folk["warga2"], PROGRAM, "agree", "", NOW)
     leave(db, folk["warga2"])
     leave(db, folk["warga6"])
     login_as(client, folk["warga1"])
@@ -213,9 +214,9 @@ def test_old_records_name_a_person_who_left_in_the_pages_language(client, folk, 
     """Author, history, comment and open ballot choice of the demo's proposer, who left."""
     author = folk["warga2"]
     commands.fire_transition(db, folk["pendamping"], PROGRAM, "open_discussion", NOW)
-    commands.add_comment(db, author, PROGRAM, "support", "Saluran itu penting.", NOW)
+    comment_commands.add_comment(db, author, PROGRAM, "support", "Saluran itu penting.", NOW)
     commands.fire_transition(db, folk["pendamping"], PROGRAM, "open_voting", NOW)
-    commands.cast_vote(db, author, PROGRAM, "agree", "", NOW)
+    voting_commands.cast_vote(db, author, PROGRAM, "agree", "", NOW)
     leave(db, author)
     db.expire_all()
     assert db.get(User, author.id).display_name == ""  # the stored name says nothing

@@ -37,6 +37,7 @@ from workflow.core import audit
 from workflow.engine.processes import STATE_LABELS
 from workflow.models import Ballot, Dusun, Event, Round
 from workflow.programs import commands
+from workflow.voting import commands as voting_commands
 
 
 # Who is who in the demo village for program 1 (proposed by warga2).
@@ -51,7 +52,7 @@ def field_error(response, field) -> str | None:
 
 def commands_vote(db, voter, choice, reason=""):
     """Arrange a vote through the command, as if cast from the voter's phone."""
-    commands.cast_vote(db, voter, PROGRAM, choice, reason, utcnow())
+    voting_commands.cast_vote(db, voter, PROGRAM, choice, reason, utcnow())
 
 
 def ballot_kinds(db) -> list:

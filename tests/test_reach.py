@@ -28,10 +28,10 @@ from test_browser import browser  # noqa: F401
 from werkzeug.serving import make_server
 
 from app import create_app
+from workflow.comments import commands as comment_commands
 from workflow.core.db import ENGINE_KEY
 from workflow.demo import PASSWORD
 from workflow.models import User
-from workflow.programs import commands
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
@@ -107,7 +107,7 @@ def site(backend, tmp_path_factory):
         ids = arrange_village(db, users)
         # The author's board and the voting page carry an unbreakable word and a long address.
         draft_by(db, users, PEOPLE["author"], title=LONG_WORD, problem=f"{LONG_WORD} {LONG_URL}")
-        commands.add_comment(db, users["warga7"], ids["voting"], "question",
+        comment_commands.add_comment(db, users["warga7"], ids["voting"], "question",
                              f"{LONG_WORD}? {LONG_URL}", utcnow())
         db.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)

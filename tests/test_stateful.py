@@ -51,6 +51,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from workflow.assessment import commands as assessment
+from workflow.comments import commands as comment_commands
 from workflow.core import audit, limits
 from workflow.core.db import make_engine
 from workflow.engine import ballots as voting
@@ -76,9 +77,11 @@ from workflow.models import (
     Vote,
 )
 from workflow.organizing import commands as organizing
+from workflow.organizing import demand
 from workflow.programs import commands
 from workflow.programs import steps as step_inputs
 from workflow.programs.form import clean_program
+from workflow.voting import commands as voting_commands
 
 # --- people -----------------------------------------------------------------------------------
 
@@ -116,20 +119,20 @@ SECRET_WORDS = ("on", "true", "1")  # what a ticked box may send
 STEP_FORM = st.one_of(st.none(), st.fixed_dictionaries({}, optional={
     "target": st.one_of(st.sampled_from(["Dinas PUPR Kabupaten", "", "   ", "T" * 201]),
                         SHORT_TEXT),
-    "channel": st.sampled_from([*step_inputs.CHANNELS, "", "fax"]),
+    "channel": st.sampled_from([*demand.CHANNELS, "", "fax"]),
     "delivered_on": st.sampled_from(["", "2026-03-01", "2026-02-30", "1/3/2026",
                                      "2999-01-01", *RELATIVE_DATES]),
-    "outcome": st.sampled_from([*step_inputs.OUTCOMES, "", "maybe", " refused "]),
+    "outcome": st.sampled_from([*demand.OUTCOMES, "", "maybe", " refused "]),
     "note": st.sampled_from(["", "Jalan diperbaiki tahun depan", "n" * 2001]),
     "secret": SECRET,
 }))
 VALID_STEP_FORM = {
     "deliver": st.fixed_dictionaries(
         {"target": st.sampled_from(["Dinas PUPR Kabupaten", "Bupati"]),
-         "channel": st.sampled_from(sorted(step_inputs.CHANNELS))},
+         "channel": st.sampled_from(sorted(demand.CHANNELS))},
         optional={"delivered_on": st.sampled_from(["", "2026-03-01", "@-1", "@+0"])}),
     "record_response": st.fixed_dictionaries(
-        {"outcome": st.sampled_from(sorted(step_inputs.OUTCOMES))},
+        {"outcome": st.sampled_from(sorted(demand.OUTCOMES))},
         optional={"note": st.sampled_from(["", "Dijanjikan tahun depan"])}),
 }
 ANY_CHOICE = st.sampled_from(sorted({c for cs in voting.CHOICES.values() for c in cs})
@@ -184,7 +187,7 @@ ANY_PROGRAM_FORM = st.fixed_dictionaries({
 })
 PROGRAM_FORMS = st.one_of(VALID_PROGRAM_FORM, ANY_PROGRAM_FORM)
 SUBMISSION_KEY = st.sampled_from(["", "form-a", "form-b"])
-STANCE = st.sampled_from([*commands.COMMENT_STANCES, "", "angry"])
+STANCE = st.sampled_from([*comment_commands.COMMENT_STANCES, "", "angry"])
 BODY = st.one_of(st.sampled_from(["Setuju, ini penting", "", " \n ", "b" * 4001]), SHORT_TEXT)
 
 # --- fresh databases --------------------------------------------------------------------------
@@ -603,7 +606,7 @@ class ProgramMachine(RuleBasedStateMachine):
             expected = "invalid"
         else:
             expected = None
-        result = self.attempt(expected, lambda s: commands.cast_vote(
+        result = self.attempt(expected, lambda s: voting_commands.cast_vote(
             s, self.users[actor], self.program_id, choice, reason, self.now), "cast_vote")
         if result is not REFUSED:
             ballot.votes[self.users[actor].id] = (choice, clean(reason), False, None)
@@ -624,7 +627,7 @@ class ProgramMachine(RuleBasedStateMachine):
             expected = "conflict"  # voted online: that vote counts
         else:
             expected = None
-        result = self.attempt(expected, lambda s: commands.record_room_vote(
+        result = self.attempt(expected, lambda s: voting_commands.record_room_vote(
             s, self.users[actor], self.program_id, voter_id, choice, reason, self.now),
             "record_room_vote")
         if result is not REFUSED:
@@ -753,12 +756,12 @@ class ProgramMachine(RuleBasedStateMachine):
             expected = "not_found"
         elif self.state in self.TEMPLATE.final:
             expected = "conflict"
-        elif not clean(body) or len(clean(body)) > commands.MAX_COMMENT or (
-                stance not in commands.COMMENT_STANCES):
+        elif not clean(body) or len(clean(body)) > comment_commands.MAX_COMMENT or (
+                stance not in comment_commands.COMMENT_STANCES):
             expected = "invalid"
         else:
             expected = None
-        result = self.attempt(expected, lambda s: commands.add_comment(
+        result = self.attempt(expected, lambda s: comment_commands.add_comment(
             s, self.users[actor], self.program_id, stance, body, self.now), "add_comment")
         if result is not REFUSED:
             self.comments.append((self.users[actor].id, stance, clean(body)))

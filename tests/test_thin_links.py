@@ -26,10 +26,10 @@ from helpers import HX, arrange, login_as, utcnow
 from sqlmodel import select
 from test_browser import browser  # noqa: F401
 
+from workflow.comments import commands as comment_commands
+from workflow.comments.queries import COMMENTS_SHOWN
 from workflow.demo import PASSWORD
 from workflow.models import Ballot, Vote
-from workflow.programs import commands
-from workflow.programs.views import COMMENTS_SHOWN
 from workflow.web import compress
 from workflow.web.assets import htmx_version
 
@@ -187,13 +187,13 @@ def test_a_long_discussion_shows_its_newest_comments_and_links_to_the_rest(clien
     login_as(client, users["warga5"])
     shown = COMMENTS_SHOWN
     for i in range(shown):
-        commands.add_comment(db, users["warga4"], 1, "question", f"Pertanyaan nomor {i}.",
+        comment_commands.add_comment(db, users["warga4"], 1, "question", f"Pertanyaan nomor {i}.",
                              utcnow())
     db.commit()
     page = client.get("/programs/1").get_data(as_text=True)
     assert page.count('class="comment stance-') == shown and "?comments=all" not in page
     for i in range(shown, shown + 5):
-        commands.add_comment(db, users["warga4"], 1, "question", f"Pertanyaan nomor {i}.",
+        comment_commands.add_comment(db, users["warga4"], 1, "question", f"Pertanyaan nomor {i}.",
                              utcnow())
     db.commit()
     total = shown + 5
@@ -301,7 +301,7 @@ def long_discussion(db, users, program_id: int) -> None:
     rng = random.Random(6)
     for i in range(LONG_DISCUSSION):
         body = " ".join(rng.choice(words) for _ in range(rng.randint(8, 30))).capitalize()
-        commands.add_comment(db, users[f"warga{1 + i % 12}"], program_id,
+        comment_commands.add_comment(db, users[f"warga{1 + i % 12}"], program_id,
                              ("support", "concern", "question")[i % 3], body + f" ({i})",
                              utcnow())
     db.commit()

@@ -32,7 +32,8 @@ from workflow.engine.reasons import Reason, Refusal
 from workflow.models import Ballot, Membership, Round, Vote
 from workflow.people import passwords as accounts
 from workflow.people.passwords import create_user
-from workflow.programs import commands, queries
+from workflow.voting import commands as voting_commands
+from workflow.voting import queries as voting_queries
 
 VOTERS = 50
 CHANGES = 5          # a first vote, then five changes: six writes per voter
@@ -54,7 +55,7 @@ def fifty(db, people, monkeypatch):
                for user in extra)
     db.commit()
     arrange(db, people, "voting")
-    assert queries.eligible_voters(db, community_id) == VOTERS
+    assert voting_queries.eligible_voters(db, community_id) == VOTERS
     db.commit()
     return residents(people, 12) + extra
 
@@ -146,7 +147,7 @@ def check_outcome(db, voters, outcome, label) -> None:
     assert not any(in_room for *_, in_room in rows)
 
     rnd = db.get(Round, LOCALITY_ROUND)
-    tally = queries.ballot_tally(db, ballot, rnd)
+    tally = voting_queries.ballot_tally(db, ballot, rnd)
     db.commit()
     by_choice = Counter(choice for _, choice, _, _ in rows)
     assert tally.counts == {choice: by_choice[choice] for choice in CHOICES[CONSENT]}
@@ -163,7 +164,7 @@ def test_vote_storm_through_the_commands(app, db, fifty):
     sessions = {voter.id: Session(engine, expire_on_commit=False) for voter in fifty}
 
     def vote(i, k, voter, choice, reason):
-        commands.cast_vote(sessions[voter.id], voter, PROGRAM, choice, reason, utcnow())
+        voting_commands.cast_vote(sessions[voter.id], voter, PROGRAM, choice, reason, utcnow())
         return True
 
     try:

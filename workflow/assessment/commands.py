@@ -3,14 +3,16 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from workflow.assessment.models import Finding
 from workflow.core import limits
+from workflow.core.command import command
 from workflow.engine.dates import latest_allowed, parse_date
 from workflow.engine.processes import FACILITATOR
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean
-from workflow.models import Finding, Round
-from workflow.programs.commands import command, program_in_stage
-from workflow.programs.queries import community_zone
+from workflow.programs.access import program_in_stage
+from workflow.rounds.models import Round
+from workflow.rounds.queries import community_zone
 
 LIMITS = limits.FINDING
 # Facts are gathered while the program is in its assessment stage.

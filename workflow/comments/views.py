@@ -1,13 +1,12 @@
 """Comments, with a stance, on a program's discussion."""
-from flask import Blueprint, g, request, url_for
+from flask import Blueprint, g, request
 from flask_babel import gettext
 
+from workflow.comments import commands
 from workflow.core.db import get_session
-from workflow.engine.reasons import Refusal
-from workflow.programs import commands
-from workflow.programs.views import after_change, page_context
-from workflow.web.auth import login_required
-from workflow.web.render import field_errors, flash_done, now, refused, render
+from workflow.programs.respond import act
+from workflow.web.login import login_required
+from workflow.web.render import now
 
 bp = Blueprint("comments", __name__, url_prefix="/programs")
 
@@ -16,14 +15,8 @@ bp = Blueprint("comments", __name__, url_prefix="/programs")
 @login_required
 def add(program_id: int):
     """Add a comment, with a stance, to the discussion."""
-    try:
-        commands.add_comment(get_session(), g.user, program_id, request.form.get("stance", ""),
-                             request.form.get("body", ""), now())
-    except Refusal as refusal:
-        if refusal.kind != "invalid":
-            return refused(refusal, back=url_for("programs.show", program_id=program_id))
-        context = page_context(program_id)
-        context.update(errors=field_errors(refusal), form=request.form)
-        return render("programs/program.html", "comments/partial/comments.html", 422, **context)
-    flash_done(gettext("Your comment is added."))
-    return after_change(program_id, "comments/partial/comments.html", "comments")
+    return act(program_id, lambda: commands.add_comment(
+        get_session(), g.user, program_id, request.form.get("stance", ""),
+        request.form.get("body", ""), now()),
+        done=gettext("Your comment is added."), partial="comments/partial/comments.html",
+        anchor="comments")

@@ -10,12 +10,35 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import Column, Text
+from sqlmodel import Field, Session, SQLModel, select
 
 from workflow.core.db import lock_event_chain
-from workflow.models import Event
+from workflow.core.personal import PersonalData, register
 
 GENESIS = "0" * 64
+
+
+class Event(SQLModel, table=True):
+    """An append-only record of one fired transition, chained by hash."""
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True)
+    actor_id: int = Field(foreign_key="user.id")
+    at: datetime
+    transition: str = Field(max_length=32)
+    from_state: str = Field(max_length=32)
+    to_state: str = Field(max_length=32)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)
+
+
+register(PersonalData(
+    # The step, not its payload: that is the program's record (it may hold other people's
+    # words, such as the objections of a ballot), shown in the program's history.
+    "actions", (Event.actor_id,), exclude=("prev_hash", "hash", "payload"),
+    kept="the chain must still verify: an event keeps its actor's id, and the account "
+         "row no longer says who that was"))
 
 
 def digest(prev_hash: str, program_id: int, actor_id: int, at: datetime, transition: str,

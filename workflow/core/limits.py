@@ -3,7 +3,7 @@
 The commands refuse a longer text (nothing is cut off silently) and the templates tell
 the same limit beside the field (a ``maxlength`` and a hint), so the two cannot drift.
 Limits count letters (Unicode code points) after ``text.clean``; several of them are
-also the width of a database column (workflow/models.py).
+also the width of a database column (the feature models modules).
 """
 from workflow.engine.reasons import N_, Reason, Refusal
 

@@ -1,25 +1,25 @@
 """Drafts: a proposal its authors may still change, or throw away, before they submit it.
 
 Who may see a program is decided here, once, for every page and the API
-(``readable_program``), by the rule the commands apply too (``queries.may_read``): a
+(``readable_program``), by the rule the commands apply too (``access.may_read``): a
 draft is seen by its authors and the community's facilitator only; to anyone else it
 does not exist, exactly as a program of another village does not.
 """
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
 from sqlalchemy import delete, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 
+from workflow.core.audit import Event
+from workflow.core.command import command
 from workflow.engine.processes import AUTHOR
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean, is_number
-from workflow.models import Community, Event, Program, Round
-from workflow.programs import queries
-from workflow.programs.commands import command, load_program, member_roles, roles_on
+from workflow.programs.access import DRAFT, Readable, load_program, member_roles, readable_program
 from workflow.programs.form import clean_program
+from workflow.programs.models import Program
 
 # What a proposal says: the form's fields, in the order the form asks them. The revision
 # history (a later step) keeps these per version and compares two with ``differences``.
@@ -27,32 +27,12 @@ PROPOSAL_FIELDS = ("title", "problem", "goal", "beneficiaries", "beneficiaries_c
                    "dusun_id", "rt", "rw", "sector", "estimated_cost", "funding_source")
 
 
-class Readable(NamedTuple):
-    program: Program
-    rnd: Round
-    community: Community
-    roles: frozenset
-
-
-def readable_program(session: Session, user, program_id: int) -> Readable | None:
-    """The program with its round, community and the user's roles, if the user may see
-    it; None when it does not exist for them (not a member, or someone else's draft)."""
-    scope = queries.program_scope(session, program_id)
-    if scope is None or user is None:
-        return None
-    program, rnd, community = scope
-    roles = roles_on(session, user.id, program, rnd)
-    if not queries.may_read(program, roles):
-        return None
-    return Readable(program, rnd, community, roles)
-
-
 def check_changeable(program: Program, roles: frozenset) -> None:
     """Refuse unless the actor is an author and the program is still a draft."""
     if AUTHOR not in roles:
         raise Refusal("forbidden", Reason(N_("Only an author of this draft can change or "
                                              "delete it.")))
-    if program.state != queries.DRAFT:
+    if program.state != DRAFT:
         raise Refusal("conflict", Reason(N_("Only a draft can be changed or deleted: this "
                                             "program is now %(state)s."),
                                          {"state": program.state}))

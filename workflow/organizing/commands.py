@@ -3,10 +3,11 @@ from datetime import datetime
 
 from sqlmodel import Session, delete, select
 
+from workflow.core.command import command
 from workflow.engine.processes import RESIDENT
 from workflow.engine.reasons import N_, Reason
-from workflow.models import Supporter
-from workflow.programs.commands import command, program_in_stage
+from workflow.organizing.models import Supporter
+from workflow.programs.access import program_in_stage
 
 # Supporters gather while the program is being organised (and again after a refusal).
 GATHERING = "organizing"

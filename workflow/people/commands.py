@@ -1,26 +1,16 @@
-"""Use cases about people: logging in and out, passwords, their personal data."""
+"""Use cases about people: logging in and out, passwords, being forgotten."""
 from datetime import datetime
 
 from sqlmodel import Session, select
 
+from workflow.core import personal
+from workflow.core.command import command
 from workflow.engine.processes import ADMIN
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean
-from workflow.models import (
-    Ballot,
-    Comment,
-    Community,
-    Finding,
-    Membership,
-    Program,
-    ProgramAuthor,
-    Supporter,
-    User,
-    Vote,
-)
 from workflow.people import logins as sessions
+from workflow.people.models import Membership, User
 from workflow.people.passwords import authenticate, hash_password, verify_password
-from workflow.programs.commands import command
 
 
 @command
@@ -102,26 +92,6 @@ def reset_password(session: Session, actor: User, user_id: int, temporary: str,
     return member
 
 
-def personal_data(session: Session, user: User) -> dict:
-    """Everything the service holds about one person (UU 27/2022 right of access)."""
-    def rows(model, *where):
-        return [row.model_dump(mode="json") for row in session.exec(select(model).where(*where))]
-    memberships = session.exec(select(Membership, Community.name).join(
-        Community, Community.id == Membership.community_id).where(
-        Membership.user_id == user.id)).all()
-    return {
-        "account": user.model_dump(mode="json", exclude={"password_hash"}),
-        "memberships": [{"community": name, "role": m.role} for m, name in memberships],
-        "programs_authored": rows(Program, Program.id.in_(select(ProgramAuthor.program_id).where(
-            ProgramAuthor.user_id == user.id))),
-        "comments": rows(Comment, Comment.user_id == user.id),
-        # Own votes only; secret or not, a person may see their own choices.
-        "votes": rows(Vote, Vote.user_id == user.id),
-        "supported_programs": rows(Supporter, Supporter.user_id == user.id),
-        "findings_recorded": rows(Finding, Finding.recorded_by == user.id),
-    }
-
-
 @command
 def anonymise(session: Session, actor: User, password: str, now: datetime) -> None:
     """Forget the person: name, login and words go; counts and the audit chain stay.
@@ -134,16 +104,11 @@ def anonymise(session: Session, actor: User, password: str, now: datetime) -> No
     if not verify_password(user, password or ""):
         error = Reason(N_("The password is not right."))
         raise Refusal("invalid", error, {"password": error})
+    # What names the person goes first, while their rows still match their username.
+    personal.forget(session, user)
     user.username = f"deleted-{user.id}"
     user.display_name = ""  # pages name a person who left in their own language
     user.password_hash = "!"  # matches no password
     user.anonymised_at = now
     session.add(user)
-    for comment in session.exec(select(Comment).where(Comment.user_id == user.id)):
-        comment.body = ""
-        session.add(comment)
-    for vote in session.exec(select(Vote).join(Ballot, Ballot.id == Vote.ballot_id).where(
-            Vote.user_id == user.id)):
-        vote.reason = ""
-        session.add(vote)
     sessions.end_all_sessions(session, user.id, now)

@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from workflow.engine.reasons import N_, Reason
-from workflow.models import LoginAttempt, LoginSession, User
+from workflow.people.models import LoginAttempt, LoginSession, User
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5

@@ -6,7 +6,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlmodel import Session, select
 
 from workflow.engine.text import clean
-from workflow.models import Membership, User
+from workflow.people.models import Membership, User
 
 _hasher = PasswordHasher()
 # Verifying against this keeps a wrong username as slow as a wrong password.

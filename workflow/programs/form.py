@@ -4,7 +4,7 @@ from sqlmodel import Session
 from workflow.core import limits
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean, is_number, read_whole_number
-from workflow.models import Dusun
+from workflow.rounds.models import Dusun
 
 SECTORS = {
     "infrastructure": N_("Roads, water and buildings"),

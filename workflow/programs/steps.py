@@ -1,57 +1,39 @@
-"""What some steps must record besides a reason: a delivered demand, the target's answer."""
-from datetime import date, datetime
+"""What some steps must record besides a reason, as a table: step name -> its cleaner
+(the features own the cleaners: ``organizing.demand`` for the demand and its answer)."""
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
-from workflow.core import limits
-from workflow.engine.dates import DEFAULT_ZONE, community_today, latest_allowed, parse_date
+from workflow.engine.dates import DEFAULT_ZONE, community_today, latest_allowed
 from workflow.engine.reasons import N_, Reason, Refusal
-from workflow.engine.text import clean
+from workflow.organizing import demand
 
-CHANNELS = {
-    "letter": N_("Letter"), "audiensi": N_("Meeting with the target (audiensi)"),
-    "demonstration": N_("Demonstration"), "petition": N_("Petition"), "media": N_("Media"),
+
+@dataclass(frozen=True)
+class StepInput:
+    """What a step records besides its reason: the cleaner of the form, (form, today,
+    latest) -> (values, errors), and the template of its fields in the step's form."""
+    clean: Callable
+    fields: str
+
+
+# Step name -> its inputs. A step not named here records nothing but its reason.
+STEP_INPUTS = {
+    "deliver": StepInput(demand.deliver, "organizing/partial/deliver_fields.html"),
+    "record_response": StepInput(demand.record_response, "organizing/partial/response_fields.html"),
 }
-OUTCOMES = {
-    "granted": N_("Granted"), "partial": N_("Partly granted"), "refused": N_("Refused"),
-}
-MAX_TARGET, MAX_NOTE = limits.DEMAND_TARGET, limits.RESPONSE_NOTE
-
-
-def _deliver(form, today: date, latest: date) -> tuple[dict, dict]:
-    """``today`` is the community's date (the default), ``latest`` the last one allowed."""
-    errors = {}
-    target, channel = clean(form.get("target")), clean(form.get("channel"))
-    if not target:
-        errors["target"] = Reason(N_("Name the body that receives the demand."))
-    elif len(target) > MAX_TARGET:
-        errors["target"] = Reason(N_("Too long: at most %(n)s letters."), {"n": MAX_TARGET})
-    if channel not in CHANNELS:
-        errors["channel"] = Reason(N_("Choose how the demand was delivered."))
-    delivered_on = parse_date(form.get("delivered_on"), errors, "delivered_on", today, latest)
-    return ({"target": target, "channel": channel,
-             "delivered_on": delivered_on.isoformat() if delivered_on else None}, errors)
-
-
-def _record_response(form, today: date, latest: date) -> tuple[dict, dict]:
-    errors = {}
-    outcome, note = clean(form.get("outcome")), clean(form.get("note"))
-    if outcome not in OUTCOMES:
-        errors["outcome"] = Reason(N_("Choose the answer: granted, partly granted or refused."))
-    if len(note) > MAX_NOTE:
-        errors["note"] = Reason(N_("Too long: at most %(n)s letters."), {"n": MAX_NOTE})
-    return {"outcome": outcome, "note": note}, errors
-
-
-CLEANERS = {"deliver": _deliver, "record_response": _record_response}
+# The fields template of each step with inputs, for the steps partial.
+STEP_FIELDS = {name: step.fields for name, step in STEP_INPUTS.items()}
 
 
 def clean_inputs(name: str, form, now: datetime, zone_name: str = DEFAULT_ZONE) -> dict:
     """The checked inputs of step ``name`` (empty for most steps), or Refusal('invalid').
 
     ``zone_name`` is the community's time zone: it decides what "today" is."""
-    cleaner = CLEANERS.get(name)
-    if cleaner is None:
+    step = STEP_INPUTS.get(name)
+    if step is None:
         return {}
-    values, errors = cleaner(form or {}, community_today(now, zone_name),
+    values, errors = step.clean(form or {}, community_today(now, zone_name),
                              latest_allowed(now, zone_name))
     if errors:
         raise Refusal("invalid", Reason(N_("Please correct the marked fields.")), errors)

@@ -1,88 +1,26 @@
 """A program's page and its steps, the new-program form and the author's draft."""
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, request, url_for
 from flask_babel import gettext
 
 from workflow.core.db import get_session
 from workflow.drafting import commands as drafting
-from workflow.engine import machine
-from workflow.engine.ballots import CHOICES, NEEDS_REASON
-from workflow.engine.diagram import layout
 from workflow.engine.processes import (
     DONE_LABELS,
-    FACILITATOR,
-    RESIDENT,
-    TEMPLATES,
     TRANSITION_LABELS,
 )
 from workflow.engine.reasons import Refusal
 from workflow.people.passwords import role_in
 from workflow.programs import commands, queries
 from workflow.programs.form import FUNDING_SOURCES, SECTORS
-from workflow.programs.steps import CHANNELS, OUTCOMES
-from workflow.rounds.views import _member_round
-from workflow.web.auth import login_required
-from workflow.web.extensions import htmx
+from workflow.programs.page import page_context
+from workflow.programs.respond import after_change, form_again, moved_on
+from workflow.rounds import queries as rounds
+from workflow.web.login import login_required
 from workflow.web.render import explain, field_errors, flash_done, go_to, now, refused, render
 
 bp = Blueprint("programs", __name__)
-
-
-# The discussion shows its newest comments; the rest are one link away. A long talk would
-# otherwise outweigh the page budget of a phone on 2G (see tests/test_thin_links.py).
-COMMENTS_SHOWN = 20
-
-
-def page_context(program_id: int) -> dict:
-    """Everything the program page shows, loaded in a fixed number of queries."""
-    session = get_session()
-    found = drafting.readable_program(session, g.user, program_id)
-    if found is None:
-        abort(404)
-    program, rnd, community, roles = found
-    template = TEMPLATES[rnd.template]
-    ctx = queries.context_for(session, program, rnd, roles, now())
-    ballot = queries.open_ballot(session, program.id)
-    last_ballot = None if ballot else queries.last_closed_ballot(session, program.id)
-    history = queries.history(session, program.id)
-    comments, comment_count = queries.recent_comments(
-        session, program.id, None if request.args.get("comments") == "all" else COMMENTS_SHOWN)
-    return {
-        "program": program, "rnd": rnd, "community": community, "roles": roles,
-        "steps": machine.available(template, program.state, ctx),
-        "ballot": ballot, "tally": ctx.ballot, "choices": CHOICES[ballot.kind] if ballot else (),
-        "needs_reason": NEEDS_REASON, "my_vote": queries.my_vote(session, ballot, g.user.id),
-        "can_vote": RESIDENT in roles,
-        "roll": queries.resident_roll(session, community.id, ballot)
-        if ballot and FACILITATOR in roles else [],
-        "last_ballot": last_ballot,
-        "last_result": queries.last_result(history) if last_ballot else None,
-        "objections": queries.objections(session, ballot or last_ballot),
-        "open_choices": queries.open_choices(session, ballot or last_ballot),
-        "history": history,
-        "diagram": layout(template),
-        "findings": queries.findings(session, program.id) if rnd.template == "planning" else [],
-        "recommendation": queries.latest_payload(history, "recommend"),
-        "supporters": ctx.supporters, "supporter_threshold": rnd.supporter_threshold,
-        "is_supporter": rnd.template == "action" and queries.is_supporter(
-            session, program.id, g.user.id),
-        # The current demand with its own answer; refused ones before it as earlier rounds.
-        **_demands(queries.demand_rounds(history)),
-        "channels": CHANNELS, "outcomes": OUTCOMES,
-        "comments": comments, "comment_count": comment_count,
-        "comments_closed": template.closed_for_comments(program.state),
-        "authors": queries.authors(session, program.id),
-        "dusun_name": queries.dusun_name(session, program.dusun_id),
-        "refresh_seconds": current_app.config["TALLY_REFRESH_SECONDS"],
-        "errors": {}, "form": {},
-    }
-
-
-def _demands(rounds: list) -> dict:
-    current = rounds[-1] if rounds else None
-    return {"demand": current, "response": current.response if current else None,
-            "earlier_demands": rounds[:-1]}
 
 
 @bp.get("/programs/<id:program_id>")
@@ -117,12 +55,12 @@ def transition(program_id: int, name: str):
         return confirm_step(program_id, asked.transition)
     except Refusal as refusal:
         if refusal.kind == "invalid":
-            return main_refused(program_id, refusal, form_step=name)
+            return form_again(program_id, refusal, form_step=name)
         if refusal.kind == "conflict":
             return moved_on(program_id, refusal)
         return refused(refusal, back=url_for("programs.show", program_id=program_id))
     flash_done(gettext(DONE_LABELS[name]))
-    return after_change(program_id, "programs/partial/main.html")
+    return after_change(program_id)
 
 
 def confirm_step(program_id: int, step):
@@ -130,29 +68,6 @@ def confirm_step(program_id: int, step):
     program, rnd, community = queries.program_scope(get_session(), program_id)
     return render("programs/confirm.html", "programs/partial/confirm.html", program=program, rnd=rnd,
                   community=community, step=step, form=request.form)
-
-
-def moved_on(program_id: int, refusal: Refusal):
-    """The program as it is NOW, the reason on top (409): a stale tab's step, or one whose
-    time has not come, leaves the person looking at the current state, not a lone message."""
-    context = page_context(program_id)
-    context.update(conflict=explain(refusal.reason))
-    return render("programs/program.html", "programs/partial/main.html", 409, **context)
-
-
-def main_refused(program_id: int, refusal: Refusal, **extra):
-    """The program again, with the form's messages beside the fields (nothing was saved)."""
-    context = page_context(program_id)
-    context.update(errors=field_errors(refusal), form=request.form, message=explain(
-        refusal.reason), **extra)
-    return render("programs/program.html", "programs/partial/main.html", 422, **context)
-
-
-def after_change(program_id: int, partial: str, anchor: str = ""):
-    """htmx gets the refreshed fragment; a plain form post is redirected (no resubmits)."""
-    if htmx:
-        return render("programs/program.html", partial, **page_context(program_id))
-    return redirect(url_for("programs.show", program_id=program_id, _anchor=anchor or None))
 
 
 @bp.route("/programs/<id:program_id>/edit", methods=("GET", "POST"))
@@ -218,7 +133,7 @@ def program_form(rnd, community, status=200, form=None, errors=None, message=Non
     return render("programs/new.html", "programs/partial/form.html", status, rnd=rnd,
                   community=community, form=form, errors=errors or {}, message=message,
                   sectors=SECTORS, funding_sources=FUNDING_SOURCES,
-                  dusun=queries.dusun_options(get_session(), community.id),
+                  dusun=rounds.dusun_options(get_session(), community.id),
                   program=program, version=version, changes=changes,
                   submission_key=None if program else (
                       form.get("submission_key") or secrets.token_urlsafe(16)))
@@ -228,7 +143,10 @@ def program_form(rnd, community, status=200, form=None, errors=None, message=Non
 @login_required
 def new(round_id: int):
     """The proposal form; saving it makes a draft the author can still change."""
-    rnd, community, _ = _member_round(round_id)
+    found = rounds.member_round(get_session(), round_id, g.user.id)
+    if found is None:
+        abort(404)
+    rnd, community, _ = found
     if request.method == "GET":
         if role_in(get_session(), g.user.id, community.id) not in commands.PROPOSERS:
             abort(403)  # the same rule create_program applies when the form is sent

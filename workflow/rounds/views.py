@@ -5,8 +5,8 @@ from workflow.core.db import get_session
 from workflow.engine.diagram import layout
 from workflow.engine.processes import TEMPLATES
 from workflow.people.passwords import role_in
-from workflow.programs import queries
-from workflow.web.auth import login_required
+from workflow.rounds import queries
+from workflow.web.login import login_required
 from workflow.web.render import render
 
 bp = Blueprint("rounds", __name__)
@@ -20,9 +20,9 @@ def home():
 
 
 def _member_round(round_id: int):
-    """The round and community, or 404 for anyone outside the community."""
-    found = queries.round_board(get_session(), round_id, g.user.id)
-    if found is None or role_in(get_session(), g.user.id, found[1].id) is None:
+    """The round, its community and its board, or 404 for anyone outside the community."""
+    found = queries.member_round(get_session(), round_id, g.user.id)
+    if found is None:
         abort(404)
     return found
 

@@ -213,10 +213,11 @@ def init_app(app) -> None:
     from workflow.comments import views as comments
     from workflow.glossary import views as glossary_views
     from workflow.organizing import views as organizing
+    from workflow.people import views as people
     from workflow.programs import views as programs
     from workflow.rounds import views as rounds
     from workflow.voting import views as voting
-    from workflow.web import account, assets, auth
+    from workflow.web import assets
 
     app.url_map.converters["id"] = IdConverter  # before any route that uses it
     babel.init_app(app, locale_selector=select_locale)
@@ -234,7 +235,8 @@ def init_app(app) -> None:
     app.register_error_handler(403, forbidden)
     app.register_error_handler(405, method_not_allowed)
     app.register_error_handler(500, server_error)
-    # The feature blueprints (endpoint prefix = package = templates folder = tests folder).
-    for module in (auth, account, rounds, glossary_views, programs, voting, comments, assessment,
-                   organizing, api, assets):
-        app.register_blueprint(module.bp)
+    # The feature blueprints (endpoint prefix = package = templates folder = tests folder;
+    # the people feature's two, auth and account, keep their older names).
+    for blueprint in (people.auth, people.account, rounds.bp, glossary_views.bp, programs.bp,
+                      voting.bp, comments.bp, assessment.bp, organizing.bp, api.bp, assets.bp):
+        app.register_blueprint(blueprint)

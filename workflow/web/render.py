@@ -18,9 +18,14 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def answers_with_fragment(partial: str | None) -> bool:
+    """Whether this request is answered with the fragment ``partial`` (an htmx swap)."""
+    return partial is not None and bool(htmx) and not htmx.boosted
+
+
 def render(page: str, partial: str | None = None, status: int = 200, **context):
     """The full page, or only its fragment when htmx asks for a swap."""
-    wants_fragment = partial is not None and bool(htmx) and not htmx.boosted
+    wants_fragment = answers_with_fragment(partial)
     return render_template(partial if wants_fragment else page, fragment=wants_fragment,
                            **context), status
 

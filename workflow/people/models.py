@@ -1,0 +1,72 @@
+"""The people tables: accounts, their login sessions and attempts, and their roles in communities."""
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel, select
+
+from workflow.core.personal import PersonalData, register
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    display_name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=255)
+    created_at: datetime
+    # Set when an administrator resets the password: the person picks a new one.
+    must_change_password: bool = False
+    # Set when the person asked to be forgotten: the row stays (votes, history) but says nothing.
+    anonymised_at: datetime | None = None
+
+
+class LoginSession(SQLModel, table=True):
+    """A logged-in browser. The cookie holds a random token; the row holds its hash,
+    so logging out (or a password reset) ends the session on the server too."""
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A try to log in, kept for a while to slow down guessing."""
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    address: str = Field(max_length=64, index=True)
+    at: datetime = Field(index=True)
+    succeeded: bool = False
+
+
+class Membership(SQLModel, table=True):
+    """One role per person per community."""
+    __table_args__ = (UniqueConstraint("user_id", "community_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    role: str = Field(max_length=16)
+
+
+def _account(session, user) -> dict:
+    return user.model_dump(mode="json", exclude={"password_hash"})
+
+
+def _memberships(session, user) -> list:
+    from workflow.rounds.models import Community  # the community's name, for the reader
+
+    rows = session.exec(select(Membership.role, Community.name).join(
+        Community, Community.id == Membership.community_id).where(Membership.user_id == user.id))
+    return [{"community": name, "role": role} for role, name in rows]
+
+
+register(
+    PersonalData("account", (User.id,), read=_account,
+                 kept="the row stays so votes and history keep their place; anonymise() "
+                      "replaces the name, the login and the password itself"),
+    PersonalData("memberships", (Membership.user_id,), read=_memberships,
+                 kept="a role says nothing once the account is anonymised; a person who "
+                      "left is outside every quorum base"),
+    PersonalData("login_sessions", (LoginSession.user_id,), exclude=("token_hash",),
+                 kept="anonymise() ends every session; the rows keep only times"),
+    PersonalData("login_attempts", (LoginAttempt.username,), forget={"username": ""}),
+)
