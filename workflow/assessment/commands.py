@@ -6,15 +6,18 @@ from sqlmodel import Session
 from workflow.assessment.models import Finding
 from workflow.core import limits
 from workflow.core.command import command
-from workflow.engine.dates import latest_allowed, parse_date
+from workflow.core.fields import Fields
+from workflow.engine.dates import latest_allowed
 from workflow.engine.processes import FACILITATOR
 from workflow.engine.reasons import N_, Reason, Refusal
-from workflow.engine.text import clean
 from workflow.programs.access import program_in_stage
 from workflow.rounds.models import Round
 from workflow.rounds.queries import community_zone
 
 LIMITS = limits.FINDING
+REQUIRED = {"indicator": N_("Say what was measured or counted."),
+            "value": N_("Write what was found, for example 45."),
+            "source": N_("Say where the fact comes from, so others can check it.")}
 # Facts are gathered while the program is in its assessment stage.
 ASSESSING = "assessment"
 
@@ -23,21 +26,11 @@ def clean_finding(form, latest) -> dict:
     """Checked fields of a finding, or Refusal('invalid') naming each bad field.
 
     ``latest`` is the last date a fact may carry (dates.latest_allowed)."""
-    errors, values = {}, {field: clean(form.get(field)) for field in LIMITS}
-    for field, limit in LIMITS.items():
-        if len(values[field]) > limit:
-            errors[field] = Reason(N_("Too long: at most %(n)s letters."), {"n": limit})
-    for field, message in (("indicator", N_("Say what was measured or counted.")),
-                           ("value", N_("Write what was found, for example 45.")),
-                           ("source", N_("Say where the fact comes from, so others can "
-                                         "check it."))):
-        if not values[field]:
-            errors[field] = Reason(message)
-    values["observed_on"] = parse_date(form.get("observed_on"), errors, "observed_on", None,
-                                       latest=latest)
-    if errors:
-        raise Refusal("invalid", Reason(N_("Please correct the marked fields.")), errors)
-    return values
+    fields = Fields(form)
+    for name, limit in LIMITS.items():
+        fields.text(name, limit, required=REQUIRED.get(name))
+    fields.date("observed_on", None, latest)
+    return fields.checked()
 
 
 def _assessing(session, actor, program_id):
