@@ -328,11 +328,11 @@ RECIPES = {
                         {"voter": w["user"]["warga11"], "choice": "agree"})),
     # warga3's drafts: warga3 changes or deletes them, the others are refused. The last two
     # requests of test_nasty_values go to drafts of their own, still at their first version.
-    "programs.edit": Recipe(
+    "drafting.edit": Recipe(
         actors=("warga3", "warga5", "pendamping"), url={"program_id": int_url("programs")},
         fields={**PROPOSAL_FIELDS, "version": NUMBER}, base=changed_draft("loc_draft"),
         finals=lambda w: [changed_draft(k)(w) for k in ("loc_draft_b", "loc_draft_c")]),
-    "programs.delete": Recipe(
+    "drafting.delete": Recipe(
         actors=("warga3", "warga5", "pendamping"), url={"program_id": int_url("programs")},
         fields={"confirm": choice("yes", "no")},
         base=lambda w: ({"program_id": w["program"]["loc_draft"]}, {"confirm": "yes"}),

@@ -177,8 +177,8 @@ EXPECTED = {
     "voting.room_vote": {"POST": FACILITATOR},
     "voting.tally": {"GET": MEMBERS},
     "comments.add": {"POST": MEMBERS},              # any member joins the discussion
-    "programs.edit": {"GET": DRAFT_AUTHOR, "POST": DRAFT_AUTHOR},
-    "programs.delete": {"GET": DRAFT_AUTHOR, "POST": DRAFT_AUTHOR},  # GET: "are you sure?"
+    "drafting.edit": {"GET": DRAFT_AUTHOR, "POST": DRAFT_AUTHOR},
+    "drafting.delete": {"GET": DRAFT_AUTHOR, "POST": DRAFT_AUTHOR},  # GET: "are you sure?"
     "assessment.add_finding": {"POST": FACILITATOR},
     "assessment.edit_finding": {"POST": FACILITATOR},
     "assessment.delete_finding": {"POST": FACILITATOR},
@@ -307,10 +307,10 @@ TARGETS = {
     "voting.room_vote": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/room-votes",
                            lambda w: {"voter": str(w.people["warga3"].id), "choice": "agree"}),
     "voting.tally": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/tally", None),
-    "programs.edit": (("locality", "draft"), lambda w: f"/programs/{w.program}/edit",
+    "drafting.edit": (("locality", "draft"), lambda w: f"/programs/{w.program}/edit",
                       lambda w: {**VALID_PROGRAM, "title": "Posyandu keliling RW 02",
                                  "version": "1"}),
-    "programs.delete": (("locality", "draft"), lambda w: f"/programs/{w.program}/delete",
+    "drafting.delete": (("locality", "draft"), lambda w: f"/programs/{w.program}/delete",
                         lambda w: {"confirm": "yes"}),
     "comments.add": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/comments",
                          lambda w: {"stance": "support", "body": "Saya setuju, saluran itu "

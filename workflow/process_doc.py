@@ -1,4 +1,4 @@
-"""The process templates of workflow/processes.py written out as Markdown.
+"""The process templates of workflow/engine/processes.py written out as Markdown.
 
 Pure: reads the templates, returns text. docs/process-models.md carries this output
 between two marker lines, remade with

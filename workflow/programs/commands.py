@@ -1,4 +1,4 @@
-"""Use cases: one verb-named function each.
+"""Use cases of a program: propose it, and fire a step of its process.
 
 Every command authorises the actor, asks the rules (the machine, the ballot
 rules), writes the records and the audit event, and commits, all in one

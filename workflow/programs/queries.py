@@ -1,4 +1,4 @@
-"""The read side: boards, program pages, tallies, each in a fixed number of queries."""
+"""The read side of a program: its scope, history, authors and place, and its own part of the page."""
 import json
 
 from sqlmodel import Session, select

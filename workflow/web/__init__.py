@@ -1,4 +1,4 @@
-"""The web layer: blueprints, extensions and the things every page shares."""
+"""The web layer: extensions, hooks, error pages and what every page shares; it registers the features' blueprints."""
 import functools
 import hashlib
 import json
@@ -211,6 +211,7 @@ def init_app(app) -> None:
     from workflow.api import views as api
     from workflow.assessment import views as assessment
     from workflow.comments import views as comments
+    from workflow.drafting import views as drafting
     from workflow.glossary import views as glossary_views
     from workflow.organizing import views as organizing
     from workflow.people import views as people
@@ -238,5 +239,6 @@ def init_app(app) -> None:
     # The feature blueprints (endpoint prefix = package = templates folder = tests folder;
     # the people feature's two, auth and account, keep their older names).
     for blueprint in (people.auth, people.account, rounds.bp, glossary_views.bp, programs.bp,
-                      voting.bp, comments.bp, assessment.bp, organizing.bp, api.bp, assets.bp):
+                      voting.bp, comments.bp, drafting.bp, assessment.bp, organizing.bp, api.bp,
+                      assets.bp):
         app.register_blueprint(blueprint)
