@@ -1,4 +1,8 @@
-"""Command-line tasks: ``flask --app app seed-demo`` and ``flask --app app verify-audit``."""
+"""Command-line tasks: ``flask --app app create-admin``, ``seed-demo``, ``migrate``,
+``verify-audit``, ``backup`` and ``restore``."""
+import os
+from datetime import UTC, datetime
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -8,14 +12,37 @@ from workflow import demo
 from workflow.core import audit, migrate
 from workflow.core import backup as backups
 from workflow.core.db import get_engine
+from workflow.engine.reasons import Refusal
+from workflow.people import commands as people
 
 
 def init_app(app) -> None:
+    app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(migrate_db)
     app.cli.add_command(verify_audit)
     app.cli.add_command(backup)
     app.cli.add_command(restore)
+
+
+@click.command("create-admin")
+@click.argument("username")
+@click.option("--name", required=True, help="The administrator's full name.")
+@with_appcontext
+def create_admin(username, name):
+    """Make a site administrator, who creates the communities (works in production).
+
+    The password comes from MUSYAWARAH_ADMIN_PASSWORD, or is asked twice at the prompt."""
+    password = os.environ.get("MUSYAWARAH_ADMIN_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            user = people.create_site_admin(session, username, name, password, utcnow())
+        except Refusal as refusal:
+            problems = [reason.msgid % dict(reason.params)
+                        for reason in refusal.errors.values()] or [refusal.reason.msgid]
+            raise click.ClickException(" ".join(problems)) from None
+    click.echo(f"Site administrator {user.username} created. Log in at /login.")
 
 
 @click.command("seed-demo")
@@ -74,3 +101,8 @@ def restore(file, yes):
     get_engine().dispose()  # no pooled connection may hold the old data open
     backups.restore(current_app.config["DATABASE_URL"], file)
     click.echo(f"Restored from {file}.")
+
+
+def utcnow() -> datetime:
+    """The one clock of the command line (the commands are given it, as the web's are)."""
+    return datetime.now(UTC)

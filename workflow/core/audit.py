@@ -20,9 +20,10 @@ GENESIS = "0" * 64
 
 
 class Event(SQLModel, table=True):
-    """An append-only record of one fired transition, chained by hash."""
+    """An append-only record of one fired transition, or of one set-up action (no program:
+    the payload names what it is about), chained by hash."""
     id: int | None = Field(default=None, primary_key=True)
-    program_id: int = Field(foreign_key="program.id", index=True)
+    program_id: int | None = Field(default=None, foreign_key="program.id", index=True)
     actor_id: int = Field(foreign_key="user.id")
     at: datetime
     transition: str = Field(max_length=32)
@@ -49,7 +50,14 @@ def digest(prev_hash: str, program_id: int, actor_id: int, at: datetime, transit
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def append_event(session: Session, *, program_id: int, actor_id: int, at: datetime,
+def record_setup(session: Session, *, actor_id: int, at: datetime, action: str,
+                 payload: dict) -> Event:
+    """Add a set-up action (no program) to the chain: ``payload`` names what it is about."""
+    return append_event(session, program_id=None, actor_id=actor_id, at=at, transition=action,
+                        from_state="", to_state="", payload=payload)
+
+
+def append_event(session: Session, *, program_id: int | None, actor_id: int, at: datetime,
                  transition: str, from_state: str, to_state: str, payload: dict) -> Event:
     """Add the next event to the chain inside the caller's transaction."""
     lock_event_chain(session)

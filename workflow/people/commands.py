@@ -1,16 +1,20 @@
-"""Use cases about people: logging in and out, passwords, being forgotten."""
+"""Use cases about people: the first administrator, logging in and out, passwords, being
+forgotten."""
 from datetime import datetime
 
 from sqlmodel import Session, select
 
-from workflow.core import personal
+from workflow.core import audit, personal
 from workflow.core.command import command
 from workflow.engine.processes import ADMIN
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean
 from workflow.people import logins as sessions
 from workflow.people.models import Membership, User
-from workflow.people.passwords import authenticate, hash_password, verify_password
+from workflow.people.passwords import authenticate, create_user, hash_password, verify_password
+
+# As long as the column that keeps it (user.display_name).
+NAME_LENGTH = 120
 
 
 @command
@@ -112,3 +116,32 @@ def anonymise(session: Session, actor: User, password: str, now: datetime) -> No
     user.anonymised_at = now
     session.add(user)
     sessions.end_all_sessions(session, user.id, now)
+
+
+@command
+def create_site_admin(session: Session, username: str, name: str, password: str,
+                      now: datetime) -> User:
+    """A site administrator, who creates communities and their administrators (the first
+    account of a new install; ``flask --app app create-admin``)."""
+    username, name = clean(username).lower(), " ".join(clean(name).split())
+    errors = {}
+    problem = sessions.username_problem(username)
+    if problem is None and session.exec(select(User.id).where(User.username == username)).first():
+        problem = Reason(N_("That login name is taken. Choose another one."))
+    if problem:
+        errors["username"] = problem
+    if not name or len(name) > NAME_LENGTH:
+        errors["name"] = Reason(N_("Write the person's full name (at most %(n)s letters)."),
+                                {"n": NAME_LENGTH})
+    problem = sessions.password_problem(password or "", username)
+    if problem:
+        errors["password"] = problem
+    if errors:
+        raise Refusal("invalid", Reason(N_("Please correct the marked fields.")), errors)
+    user = create_user(session, username, name, password, now)
+    user.site_admin = True
+    session.add(user)
+    session.flush()
+    audit.record_setup(session, actor_id=user.id, at=now, action="create_site_admin",
+                       payload={"user": user.id, "username": username})
+    return user

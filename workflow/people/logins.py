@@ -1,5 +1,6 @@
 """Logging in safely: server-side sessions, slowing down guessing, password rules."""
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -97,4 +98,18 @@ def password_problem(password: str, username: str) -> Reason | None:
         return Reason(N_("Too long: at most %(n)s letters."), {"n": MAX_PASSWORD})
     if password.lower() in TOO_COMMON or password.lower() == username.lower():
         return Reason(N_("That password is too easy to guess. Choose another one."))
+    return None
+
+
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
+
+
+def username_problem(username: str) -> Reason | None:
+    """Why a new login name cannot be used, or None: 3 to 64 small letters, digits and
+    ". _ -", starting with a letter or digit (easy to type on any phone, one way to spell)."""
+    if not USERNAME.fullmatch(username):
+        return Reason(N_("Use 3 to 64 small letters, digits, dots, dashes or underscores for "
+                         "the login name, for example siti.aminah."))
+    if username.startswith("deleted-"):
+        return Reason(N_("That login name is taken. Choose another one."))
     return None

@@ -17,6 +17,8 @@ class User(SQLModel, table=True):
     must_change_password: bool = False
     # Set when the person asked to be forgotten: the row stays (votes, history) but says nothing.
     anonymised_at: datetime | None = None
+    # A site administrator (made by `flask create-admin`) creates communities and their admins.
+    site_admin: bool = False
 
 
 class LoginSession(SQLModel, table=True):
