@@ -1,0 +1,491 @@
+"""Home, a round's board, the new-program form, the 404 page and the static files."""
+import re
+import threading
+import time
+
+import pytest
+from sqlmodel import select
+
+from tests.helpers import (  # noqa: F401  (fixtures)
+    HX,
+    LOCALITY_ROUND,
+    VALID_PROGRAM,
+    counts,
+    is_fragment,
+    login_as,
+    outsider,
+    people,
+    rendered,
+    send,
+    snapshot,
+)
+from workflow.models import Dusun, Membership, Program, ProgramAuthor
+from workflow.programs import commands
+
+
+def new_links(page: str) -> list:
+    """The data-template of every new-program link on the page, in order."""
+    return re.findall(r'data-action="new-program" data-template="(\w+)"', page)
+
+
+def field_errors(page: str) -> dict:
+    """{field: message} for every field error shown in the form."""
+    return dict(re.findall(r'<p class="field-error" id="(\w+)-error">([^<]+)</p>', page))
+
+
+def saved_programs(db) -> list:
+    programs = db.exec(select(Program).order_by(Program.id)).all()
+    db.commit()
+    return programs
+
+
+# --- home ---------------------------------------------------------------------------------
+
+def test_home_requires_login(client):
+    """Home sends an anonymous visitor to log in and back."""
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/"
+
+
+def test_home_for_a_resident(client, people, rendered):
+    """A resident sees the village, its three rounds, their programs and a link for each."""
+    login_as(client, people["warga1"])
+    rendered.clear()
+    response = client.get("/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert rendered == ["home.html"]
+    assert "Desa Sukamaju" in page
+    assert new_links(page) == ["locality", "planning", "action"]
+    assert 'href="/programs/1"' in page
+    assert "Perbaikan saluran air Dusun Krajan" in page
+
+
+@pytest.mark.parametrize("username", ["pendamping", "kades"])
+def test_home_for_staff_who_may_propose(client, people, username):
+    """The facilitator and the official may propose programs too."""
+    login_as(client, people[username])
+    assert new_links(client.get("/").get_data(as_text=True)) == ["locality", "planning",
+                                                                 "action"]
+
+
+def test_home_for_admin_has_no_proposal_links(client, people):
+    """The administrator manages, and does not propose programs."""
+    login_as(client, people["admin"])
+    page = client.get("/").get_data(as_text=True)
+    assert "Desa Sukamaju" in page
+    assert new_links(page) == []
+
+
+def test_home_is_a_whole_page_for_htmx(client, people, rendered):
+    """Home has no fragment: an htmx request gets the whole page."""
+    login_as(client, people["warga1"])
+    rendered.clear()
+    response = client.get("/", headers=HX)
+    assert rendered == ["home.html"]
+    assert not is_fragment(response)
+
+
+def test_home_of_an_outsider_shows_only_their_community(client, outsider):
+    """Someone from another village sees their own community, nothing of Sukamaju."""
+    login_as(client, outsider.user)
+    page = client.get("/").get_data(as_text=True)
+    assert "Desa Seberang" in page
+    assert "Desa Sukamaju" not in page
+    assert "Perbaikan saluran air" not in page
+
+
+def test_home_without_a_community(client, db, outsider):
+    """A person in no community is told to ask the administrator, and offered nothing."""
+    membership = db.exec(select(Membership).where(
+        Membership.user_id == outsider.user.id)).one()
+    db.delete(membership)
+    db.commit()
+    login_as(client, outsider.user)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert new_links(response.get_data(as_text=True)) == []
+    assert "Desa Seberang" not in response.get_data(as_text=True)
+
+
+# --- a round's board ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("round_id", "template"), [(1, "locality"), (2, "planning"),
+                                                    (3, "action")])
+def test_round_board(client, people, rendered, round_id, template):
+    """Each round's board links to its own new-program form, marked with its template."""
+    login_as(client, people["warga1"])
+    rendered.clear()
+    response = client.get(f"/rounds/{round_id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert rendered == ["round.html"]
+    assert new_links(page) == [template]
+    assert f'href="/rounds/{round_id}/programs/new"' in page
+    assert ("Perbaikan saluran air Dusun Krajan" in page) == (round_id == 1)
+
+
+def test_round_board_for_htmx_is_a_whole_page(client, people, rendered):
+    """The board has no fragment: htmx gets the whole page."""
+    login_as(client, people["warga1"])
+    rendered.clear()
+    response = client.get("/rounds/1", headers=HX)
+    assert rendered == ["round.html"]
+    assert not is_fragment(response)
+
+
+def test_round_board_requires_login(client):
+    """A round's board sends an anonymous visitor to log in and back."""
+    response = client.get("/rounds/1")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/rounds/1"
+
+
+@pytest.mark.parametrize("url", ["/rounds/999", "/rounds/999/programs/new"])
+def test_unknown_round_is_404(client, people, rendered, url):
+    """A round that does not exist is the 404 page."""
+    login_as(client, people["warga1"])
+    rendered.clear()
+    response = client.get(url)
+    assert response.status_code == 404
+    assert rendered == ["refused.html"]
+
+
+@pytest.mark.parametrize("url", ["/rounds/1", "/rounds/1/programs/new"])
+def test_round_of_another_community_is_404(client, outsider, url):
+    """An outsider learns nothing about Sukamaju's rounds, not even that they exist."""
+    login_as(client, outsider.user)
+    assert client.get(url).status_code == 404
+
+
+def test_own_round_of_outsider_is_hidden_from_sukamaju(client, people, outsider):
+    """And the other way round: Sukamaju's residents cannot see Desa Seberang's round."""
+    login_as(client, people["warga1"])
+    assert client.get(f"/rounds/{outsider.round.id}").status_code == 404
+
+
+# --- the new-program form -----------------------------------------------------------------
+
+def test_new_program_form(client, people, rendered):
+    """The form is a full page with the contract's fields, a submission key and CSRF token."""
+    login_as(client, people["warga1"])
+    rendered.clear()
+    response = client.get("/rounds/1/programs/new")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert rendered == ["program_form.html"]
+    for field in ("title", "problem", "goal", "dusun_id", "rt", "rw", "sector",
+                  "estimated_cost", "funding_source", "csrf_token"):
+        assert f'name="{field}"' in page
+    assert re.search(r'name="submission_key" value="[\w-]{16,}"', page)
+    assert "Dusun Krajan" in page
+
+
+def test_new_program_form_as_fragment(client, people, rendered):
+    """htmx gets only the form."""
+    login_as(client, people["warga1"])
+    rendered.clear()
+    response = client.get("/rounds/1/programs/new", headers=HX)
+    assert response.status_code == 200
+    assert rendered == ["partial/program_form.html"]
+    assert is_fragment(response)
+    assert 'id="program-form"' in response.get_data(as_text=True)
+
+
+def test_new_program_form_for_boosted_link_is_a_whole_page(client, people, rendered):
+    """A boosted link swaps the whole body, so it gets the whole page."""
+    login_as(client, people["warga1"])
+    rendered.clear()
+    response = client.get("/rounds/1/programs/new", headers={**HX, "HX-Boosted": "true"})
+    assert rendered == ["program_form.html"]
+    assert not is_fragment(response)
+
+
+def test_new_program_keys_differ(client, people):
+    """Each form shown gets its own submission key, so two proposals are two programs."""
+    login_as(client, people["warga1"])
+    keys = {re.search(r'name="submission_key" value="([^"]+)"',
+                      client.get("/rounds/1/programs/new").get_data(as_text=True)).group(1)
+            for _ in range(2)}
+    assert len(keys) == 2
+
+
+def test_new_program_saved(client, db, people, rendered):
+    """A valid form saves a draft with the author, redirects to it, and says so there."""
+    token = login_as(client, people["warga1"])
+    krajan = db.exec(select(Dusun).where(Dusun.name == "Dusun Krajan")).one()
+    db.commit()
+    before = counts(db)
+    rendered.clear()
+    response = send(client, "/rounds/1/programs/new", token,
+                    {**VALID_PROGRAM, "dusun_id": str(krajan.id), "submission_key": "k-saved",
+                     "beneficiaries": "  Ibu   dan balita ", "beneficiaries_count": "80"})
+    assert response.status_code == 302
+    assert rendered == []
+    program = saved_programs(db)[-1]
+    assert response.headers["Location"] == f"/programs/{program.id}"
+    assert counts(db)["Program"] == before["Program"] + 1
+    assert counts(db)["Event"] == before["Event"]
+    assert (program.title, program.state, program.round_id) == (
+        "Posyandu keliling", "draft", LOCALITY_ROUND)
+    assert (program.estimated_cost, program.rt, program.rw, program.sector,
+            program.funding_source, program.dusun_id) == (
+        2500000, "04", "02", "health", "dana_desa", krajan.id)
+    assert (program.beneficiaries, program.beneficiaries_count) == ("Ibu dan balita", 80)
+    assert program.created_by == people["warga1"].id
+    authors = db.exec(select(ProgramAuthor.user_id).where(
+        ProgramAuthor.program_id == program.id)).all()
+    db.commit()
+    assert authors == [people["warga1"].id]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'class="flash success"' in page
+    assert 'data-state="draft"' in page
+    assert 'data-transition="submit"' in page
+
+
+def test_new_program_saved_with_htmx(client, db, people):
+    """htmx is told to go to the new program's page (HX-Redirect), not sent a fragment."""
+    token = login_as(client, people["warga1"])
+    response = send(client, "/rounds/1/programs/new", token, VALID_PROGRAM, htmx=True)
+    program = saved_programs(db)[-1]
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == f"/programs/{program.id}"
+    assert response.get_data() == b""
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
+def test_double_submitted_form_makes_one_program(client, db, people, htmx, rendered):
+    """The same form sent twice (same submission_key) makes one program, shown both times."""
+    token = login_as(client, people["warga1"])
+    data = {**VALID_PROGRAM, "submission_key": "dobel-klik-123"}
+    before = counts(db)
+    first = send(client, "/rounds/1/programs/new", token, data, htmx=htmx)
+    second = send(client, "/rounds/1/programs/new", token, data, htmx=htmx)
+    after = counts(db)
+    assert after["Program"] == before["Program"] + 1
+    assert after["ProgramAuthor"] == before["ProgramAuthor"] + 1
+    header = "HX-Redirect" if htmx else "Location"
+    assert first.headers[header] == second.headers[header]
+
+
+def test_simultaneous_double_submit_makes_one_program(app, db, people, monkeypatch):
+    """Two copies of one form arriving together make one program and no server error."""
+    slow_clean = commands.clean_program
+
+    def clean_slowly(*args, **kwargs):
+        time.sleep(0.3)  # both requests are past the submission-key check by now
+        return slow_clean(*args, **kwargs)
+
+    monkeypatch.setattr(commands, "clean_program", clean_slowly)
+    clients = [app.test_client() for _ in range(2)]
+    tokens = [login_as(c, people["warga1"]) for c in clients]
+    before = counts(db)
+    data = {**VALID_PROGRAM, "submission_key": "same-moment"}
+    results = [None, None]
+
+    def post(i):
+        try:
+            results[i] = send(clients[i], "/rounds/1/programs/new", tokens[i], data)
+        except Exception as error:  # a server error propagates in testing
+            results[i] = error
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [getattr(r, "status_code", repr(r)) for r in results] == [302, 302]
+    assert results[0].headers["Location"] == results[1].headers["Location"]
+    assert counts(db)["Program"] == before["Program"] + 1
+
+
+def test_submission_key_is_not_shared_across_forms(client, db, people):
+    """Two forms with different keys make two programs. (Identical words by the same
+    author make one: see tests/test_drafts.py, Back then Save.)"""
+    token = login_as(client, people["warga1"])
+    before = counts(db)
+    for key in ("satu", "dua"):
+        send(client, "/rounds/1/programs/new", token,
+             {**VALID_PROGRAM, "title": f"Posyandu keliling {key}", "submission_key": key})
+    assert counts(db)["Program"] == before["Program"] + 2
+
+
+LONG = "x" * 201
+INVALID_FORMS = [
+    # (what is wrong, changes to a valid form, field the error is shown at)
+    ("no title", {"title": ""}, "title"),
+    ("blank title", {"title": "   \t "}, "title"),
+    ("no problem", {"problem": ""}, "problem"),
+    ("no goal", {"goal": "  "}, "goal"),
+    ("title too long", {"title": LONG}, "title"),
+    ("problem too long", {"problem": "p" * 4001}, "problem"),
+    ("beneficiaries too long", {"beneficiaries": LONG}, "beneficiaries"),
+    ("cost in words", {"estimated_cost": "lima juta"}, "estimated_cost"),
+    ("negative cost", {"estimated_cost": "-5000"}, "estimated_cost"),
+    ("cost with decimals", {"estimated_cost": "1500000.5e3"}, "estimated_cost"),
+    ("cost too large", {"estimated_cost": "9" * 20}, "estimated_cost"),
+    ("cost in superscript digits", {"estimated_cost": "²"}, "estimated_cost"),
+    ("count in words", {"beneficiaries_count": "banyak"}, "beneficiaries_count"),
+    ("rt letters", {"rt": "abc"}, "rt"),
+    ("rt too long", {"rt": "0001"}, "rt"),
+    ("rw letters", {"rw": "satu"}, "rw"),
+    ("rt in superscript digits", {"rt": "²"}, "rt"),
+    ("unknown sector", {"sector": "space"}, "sector"),
+    ("unknown funding source", {"funding_source": "bank"}, "funding_source"),
+    ("dusun not a number", {"dusun_id": "Krajan"}, "dusun_id"),
+    ("dusun that does not exist", {"dusun_id": "999999"}, "dusun_id"),
+    ("dusun in superscript digits", {"dusun_id": "¹"}, "dusun_id"),
+    ("dusun of another community", {"dusun_id": "OUTSIDE"}, "dusun_id"),
+]
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
+@pytest.mark.parametrize(("problem", "changes", "field"), INVALID_FORMS,
+                         ids=[row[0] for row in INVALID_FORMS])
+def test_invalid_program_form(client, db, people, request, rendered, problem, changes, field,
+                              htmx):
+    """Bad input is 422 with the message at the field, the input kept, and nothing saved."""
+    if "OUTSIDE" in changes.values():
+        outside = request.getfixturevalue("outsider").dusun.id
+        changes = {k: (str(outside) if v == "OUTSIDE" else v) for k, v in changes.items()}
+    token = login_as(client, people["warga1"])
+    before = snapshot(db)
+    rendered.clear()
+    response = send(client, "/rounds/1/programs/new", token,
+                    {**VALID_PROGRAM, **changes, "submission_key": "invalid-1"}, htmx=htmx)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert rendered == (["partial/program_form.html"] if htmx else ["program_form.html"])
+    assert is_fragment(response) == htmx
+    assert list(field_errors(page)) == [field]
+    assert f'aria-describedby="{field}-error"' in page
+    assert 'role="alert"' in page
+    assert snapshot(db) == before
+    # What the person typed is still there, and the same key is kept for the retry.
+    kept = "goal" if "problem" in changes else "problem"
+    assert VALID_PROGRAM[kept] in page
+    assert 'name="submission_key" value="invalid-1"' in page
+
+
+def test_invalid_program_form_names_every_bad_field(client, db, people):
+    """All the mistakes are shown at once, each at its field."""
+    token = login_as(client, people["warga1"])
+    response = send(client, "/rounds/1/programs/new", token,
+                    {"title": "", "problem": "", "goal": "", "rt": "abc", "sector": "x"})
+    assert response.status_code == 422
+    assert set(field_errors(response.get_data(as_text=True))) == {
+        "title", "problem", "goal", "rt", "sector"}
+
+
+def test_invalid_form_then_fixed_makes_one_program(client, db, people):
+    """After a refused form, the corrected one (same key) is saved once."""
+    token = login_as(client, people["warga1"])
+    before = counts(db)
+    data = {**VALID_PROGRAM, "submission_key": "retry-key"}
+    assert send(client, "/rounds/1/programs/new", token,
+                {**data, "title": ""}).status_code == 422
+    assert send(client, "/rounds/1/programs/new", token, data).status_code == 302
+    assert send(client, "/rounds/1/programs/new", token, data).status_code == 302
+    assert counts(db)["Program"] == before["Program"] + 1
+
+
+def test_program_form_escapes_what_was_typed(client, people):
+    """Input echoed back into the form is escaped."""
+    token = login_as(client, people["warga1"])
+    response = send(client, "/rounds/1/programs/new", token,
+                    {**VALID_PROGRAM, "title": "", "problem": '"><script>alert(1)</script>'})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+@pytest.mark.parametrize(("who", "status"), [
+    (None, 302),
+    ("warga1", 302),
+    ("pendamping", 302),
+    ("kades", 302),
+    ("admin", 403),
+    ("outsider", 404),
+])
+def test_who_may_propose(client, db, people, request, who, status):
+    """Residents, the facilitator and the official propose; admin 403; outsiders 404."""
+    user = request.getfixturevalue("outsider").user if who == "outsider" else (
+        people[who] if who else None)
+    token = login_as(client, user)
+    before = counts(db)
+    response = send(client, "/rounds/1/programs/new", token, VALID_PROGRAM)
+    assert response.status_code == status
+    added = counts(db)["Program"] - before["Program"]
+    if who is None:
+        assert response.headers["Location"].startswith("/login?next=")
+        assert added == 0
+    else:
+        assert added == (1 if status == 302 else 0)
+    if status in (403, 404):
+        assert 'id="refused"' in response.get_data(as_text=True)
+
+
+def test_propose_in_unknown_round_is_404(client, db, people):
+    """Proposing in a round that does not exist is 404 and saves nothing."""
+    token = login_as(client, people["warga1"])
+    before = counts(db)
+    assert send(client, "/rounds/999/programs/new", token, VALID_PROGRAM).status_code == 404
+    assert counts(db) == before
+
+
+# --- the 404 page, the static files, the headers -------------------------------------------
+
+@pytest.mark.parametrize(("htmx", "template"), [(False, "refused.html"),
+                                                (True, "partial/refused.html")])
+def test_not_found_page(client, people, rendered, htmx, template):
+    """An unknown address is the 404 page, or only its message for htmx."""
+    login_as(client, people["warga1"])
+    rendered.clear()
+    response = client.get("/no/such/page", headers=HX if htmx else {})
+    assert response.status_code == 404
+    assert rendered == [template]
+    assert is_fragment(response) == htmx
+    assert 'id="refused"' in response.get_data(as_text=True)
+
+
+def test_not_found_page_for_anonymous(client, rendered):
+    """Unknown addresses are 404 even before logging in."""
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert rendered == ["refused.html"]
+
+
+def test_stylesheet_served(client):
+    """The stylesheet every page links to is served as CSS."""
+    response = client.get("/static/app.css")
+    assert response.status_code == 200
+    assert response.mimetype == "text/css"
+
+
+def test_htmx_served_from_the_pinned_package(client):
+    """The page's htmx script URL serves JavaScript, cached for a year."""
+    page = client.get("/login").get_data(as_text=True)
+    url = re.search(r'<script src="(/static/vendor/htmx-[^"]+\.min\.js)"', page).group(1)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    assert b"htmx" in response.get_data()[:2000]
+
+
+def test_htmx_other_version_is_404(client):
+    """Only the installed htmx version is served."""
+    assert client.get("/static/vendor/htmx-0.0.1.min.js").status_code == 404
+
+
+def test_security_headers_on_pages(client, people):
+    """Pages forbid inline scripts and framing, and are never cached."""
+    login_as(client, people["warga1"])
+    response = client.get("/programs/1")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"

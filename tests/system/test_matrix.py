@@ -1,0 +1,510 @@
+"""The authorisation matrix: every route x method x actor, generated from ``app.url_map``.
+
+Each (endpoint, method) of the url_map (HEAD, OPTIONS and ``static`` aside) is tried by
+seven actors: nobody logged in, a resident of the community (warga1), the program's
+author (warga2), a resident of another community (``outsider``), the facilitator
+(pendamping), the official (kades) and the administrator (admin). ``EXPECTED`` says, per
+endpoint and method, the outcome class each actor must get:
+
+- ``ok``        2xx, or a 3xx that is not the login bounce (logout and "forget me" end on
+                the login page by design: that is their success, not a bounce);
+- ``login``     the login bounce (a redirect to ``/login?next=<this path>``), or 401 (API);
+- ``forbidden`` 403: a member whose role may not do it;
+- ``hidden``    404: the thing does not exist for this actor (outsiders learn nothing);
+- ``conflict``  409: the role may, the program's state does not allow it.
+
+422 (the form was not valid) is never expected: every POST carries a valid CSRF token
+and plausible valid form data, so the outcome is about who asks, not what they typed.
+
+Every request is also checked against the database: a refused request (and any GET)
+leaves everything as it was; an ``ok`` POST that is meant to write really wrote.
+
+A route added to the app without an entry here fails (its generated cases fail, and so
+does ``test_every_route_has_an_entry``); an entry for a route that is gone fails
+``test_no_entry_without_a_route``. Program transitions are tried per step from a state
+where the process allows the step (``STEPS_FROM``), plus one unknown step and one step
+the state does not allow; ``test_every_step_is_tried`` fails when a template gains a step
+that is not in that table.
+"""
+import secrets
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from argon2 import PasswordHasher
+from jinja2 import BytecodeCache
+from sqlmodel import select
+
+from app import create_app
+from tests.helpers import (  # noqa: F401  (fixtures)
+    ACTION_ROUND,
+    HX,
+    LOCALITY_ROUND,
+    PLANNING_ROUND,
+    PROGRAM,
+    VALID_PROGRAM,
+    db_state,
+    login_as,
+    outsider,
+    people,
+    residents,
+    send,
+    state_of,
+    utcnow,
+)
+from workflow.assessment import commands as assessment
+from workflow.core.db import ENGINE_KEY
+from workflow.demo import PASSWORD
+from workflow.engine.processes import TEMPLATES, TRANSITION_LABELS
+from workflow.models import Finding
+from workflow.organizing import commands as organizing
+from workflow.people import passwords as accounts
+from workflow.programs import commands
+from workflow.web.assets import htmx_version
+
+ACTORS = ("anonymous", "resident", "author", "outsider", "facilitator", "official", "admin")
+ACCOUNT = {"resident": "warga1", "author": "warga2", "facilitator": "pendamping",
+           "official": "kades", "admin": "admin"}
+SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+SKIPPED_ENDPOINTS = {"static"}
+
+
+def row(spec: str) -> dict:
+    """One line of the table: the outcomes in ACTORS order."""
+    outcomes = spec.split()
+    assert len(outcomes) == len(ACTORS), spec
+    return dict(zip(ACTORS, outcomes))
+
+
+# Rows used often.                anonymous resident author    outsider facilitator official  admin
+EVERYONE = row("                  ok        ok       ok        ok       ok          ok        ok")
+LOGGED_IN = row("                 login     ok       ok        ok       ok          ok        ok")
+MEMBERS = row("                   login     ok       ok        hidden   ok          ok        ok")
+RESIDENTS = row("                 login     ok       ok        hidden   forbidden   forbidden forbidden")
+FACILITATOR = row("               login     forbidden forbidden hidden  ok          forbidden forbidden")
+OFFICIAL = row("                  login     forbidden forbidden hidden  forbidden   ok        forbidden")
+AUTHOR = row("                    login     forbidden ok       hidden   forbidden   forbidden forbidden")
+ADMIN = row("                     login     forbidden forbidden forbidden forbidden forbidden ok")
+# A draft: only its author may change it; the facilitator sees it; to others it does not exist.
+DRAFT_AUTHOR = row("              login     hidden   ok        hidden   forbidden   hidden    hidden")
+
+# Where each step of a program's process is tried from: (template, stage) -> steps.
+# A stage is a state the program is brought to through the commands (see PATHS);
+# "failed" is the discussion after a consent round failed (the only way to a majority vote).
+STEPS_FROM = {
+    ("locality", "draft"): ("submit",),
+    ("locality", "proposed"): ("open_discussion", "withdraw",
+                               "approve",        # not from "proposed": the state refuses it
+                               "no_such_step"),  # not a step at all
+    ("locality", "discussion"): ("open_voting", "reject"),
+    ("locality", "failed"): ("open_majority_vote",),
+    ("locality", "voting"): ("close_voting",),
+    ("locality", "agreed"): ("approve", "return", "reject"),
+    ("locality", "approved"): ("start_implementation",),
+    ("locality", "implementation"): ("complete",),
+    ("locality", "completed"): ("evaluate",),
+    ("planning", "proposed"): ("start_assessment",),
+    ("planning", "assessment"): ("publish_findings", "withdraw"),
+    ("planning", "consultation"): ("recommend",),
+    ("planning", "agreed"): ("return",),
+    ("action", "proposed"): ("start_organizing",),
+    ("action", "organizing"): ("open_voting", "withdraw"),
+    ("action", "voting"): ("close_voting",),
+    ("action", "agreed"): ("deliver",),
+    ("action", "action"): ("record_response",),
+}
+
+
+def step_id(template: str, stage: str, name: str) -> str:
+    return f"{template}/{stage}/{name}"
+
+
+TRANSITIONS = {
+    step_id("locality", "draft", "submit"): DRAFT_AUTHOR,
+    step_id("locality", "proposed", "open_discussion"): FACILITATOR,
+    step_id("locality", "proposed", "withdraw"): AUTHOR,
+    # The machine checks the state before the role: every member hears "not now".
+    step_id("locality", "proposed", "approve"):
+        row("login conflict conflict hidden conflict conflict conflict"),
+    step_id("locality", "proposed", "no_such_step"):
+        row("login hidden hidden hidden hidden hidden hidden"),
+    step_id("locality", "discussion", "open_voting"): FACILITATOR,
+    step_id("locality", "discussion", "reject"): FACILITATOR,
+    step_id("locality", "failed", "open_majority_vote"): FACILITATOR,
+    step_id("locality", "voting", "close_voting"): FACILITATOR,
+    step_id("locality", "agreed", "approve"): OFFICIAL,
+    step_id("locality", "agreed", "return"): OFFICIAL,
+    step_id("locality", "agreed", "reject"): OFFICIAL,
+    step_id("locality", "approved", "start_implementation"):
+        row("login forbidden forbidden hidden ok ok forbidden"),
+    step_id("locality", "implementation", "complete"): FACILITATOR,
+    step_id("locality", "completed", "evaluate"): FACILITATOR,
+    step_id("planning", "proposed", "start_assessment"): FACILITATOR,
+    step_id("planning", "assessment", "publish_findings"): FACILITATOR,
+    step_id("planning", "assessment", "withdraw"): AUTHOR,
+    step_id("planning", "consultation", "recommend"): FACILITATOR,
+    step_id("planning", "agreed", "return"): OFFICIAL,
+    step_id("action", "proposed", "start_organizing"): FACILITATOR,
+    step_id("action", "organizing", "open_voting"): FACILITATOR,
+    step_id("action", "organizing", "withdraw"): AUTHOR,
+    step_id("action", "voting", "close_voting"): FACILITATOR,
+    step_id("action", "agreed", "deliver"): FACILITATOR,
+    step_id("action", "action", "record_response"): FACILITATOR,
+}
+
+EXPECTED = {
+    "auth.login": {"GET": EVERYONE, "POST": EVERYONE},   # POST: the actor's own name and password
+    "auth.logout": {"GET": EVERYONE, "POST": EVERYONE},   # GET: a page with the form
+    "auth.language": {"POST": EVERYONE},
+    "account.overview": {"GET": LOGGED_IN},
+    "account.password": {"GET": LOGGED_IN, "POST": LOGGED_IN},
+    "account.data": {"GET": LOGGED_IN},
+    "account.delete": {"POST": LOGGED_IN},
+    "account.admin": {"GET": ADMIN},
+    "account.reset": {"POST": ADMIN},                    # warga5's password
+    "rounds.home": {"GET": LOGGED_IN},
+    "rounds.board": {"GET": MEMBERS},
+    "glossary.page": {"GET": EVERYONE},               # the words explained, public
+    # The blank form opens for every member (the home and round pages offer the link to
+    # all but the admin); saving it is for residents, facilitators and officials.
+    "programs.new": {"GET": row("login ok ok hidden ok ok forbidden"),
+                          "POST": row("login ok ok hidden ok ok forbidden")},
+    "programs.show": {"GET": MEMBERS},
+    "programs.history": {"GET": MEMBERS},
+    "programs.transition": {"POST": TRANSITIONS},
+    "voting.vote": {"POST": RESIDENTS},
+    "voting.room_vote": {"POST": FACILITATOR},
+    "voting.tally": {"GET": MEMBERS},
+    "comments.add": {"POST": MEMBERS},              # any member joins the discussion
+    "programs.edit": {"GET": DRAFT_AUTHOR, "POST": DRAFT_AUTHOR},
+    "programs.delete": {"GET": DRAFT_AUTHOR, "POST": DRAFT_AUTHOR},  # GET: "are you sure?"
+    "assessment.add_finding": {"POST": FACILITATOR},
+    "assessment.edit_finding": {"POST": FACILITATOR},
+    "assessment.delete_finding": {"POST": FACILITATOR},
+    "organizing.support": {"POST": RESIDENTS},
+    "organizing.leave": {"POST": RESIDENTS},
+    "api.program": {"GET": MEMBERS},
+    "assets.htmx_js": {"GET": EVERYONE},
+}
+
+# --- arranging a program's state through the commands ---------------------------------------
+
+ROUND = {"locality": LOCALITY_ROUND, "planning": PLANNING_ROUND, "action": ACTION_ROUND}
+FIRER = {"submit": "warga2", "approve": "kades"}   # everything else: pendamping
+STEP_FORM = {
+    "reject": {"reason": "Biayanya terlalu besar untuk tahun ini."},
+    "return": {"reason": "Rincian biaya perlu dibahas lagi."},
+    "recommend": {"reason": "Bangun dua sumur bor di Dusun Cibodas."},
+    "deliver": {"target": "Dinas PUPR Kabupaten", "channel": "audiensi"},
+    "record_response": {"outcome": "granted", "note": "Perbaikan dijadwalkan bulan depan."},
+}
+FINDING = {"indicator": "Rumah tangga tanpa akses air bersih", "value": "45", "unit": "%",
+           "source": "Survei kader posyandu", "observed_on": "2025-10-01"}
+VOTE_AGREE, VOTE_YES = ("vote", "agree"), ("vote", "yes")
+ADD_FINDING = ("finding",)
+SUPPORTERS = ("support", range(3, 9))      # warga3..warga8: enough to open the vote
+ACTORS_SUPPORT = ("support", range(1, 3))  # warga1 and warga2 (the resident and the author)
+
+
+def cumulative(*stages) -> dict:
+    """{stage: every step from a fresh draft}, each stage continuing the one before."""
+    paths, steps = {}, []
+    for stage, more in stages:
+        steps = steps + list(more)
+        paths[stage] = steps
+    return paths
+
+
+PATHS = {
+    "locality": {
+        **cumulative(("draft", []), ("proposed", ["submit"]),
+                     ("discussion", ["open_discussion"]), ("voting", ["open_voting"]),
+                     ("agreed", [VOTE_AGREE, "close_voting"]), ("approved", ["approve"]),
+                     ("implementation", ["start_implementation"]),
+                     ("completed", ["complete"])),
+        # Eight disagree: the quorum is reached and agreement falls short, a failed consent
+        # round (one closed without quorum would unlock nothing).
+        "failed": ["submit", "open_discussion", "open_voting", ("vote", "disagree"),
+                   "close_voting"],
+    },
+    "planning": cumulative(("draft", []), ("proposed", ["submit"]),
+                           ("assessment", ["start_assessment", ADD_FINDING]),
+                           ("consultation", ["publish_findings"]),
+                           ("agreed", ["recommend"])),
+    "action": {
+        **cumulative(("draft", []), ("proposed", ["submit"]),
+                     ("organizing", ["start_organizing", SUPPORTERS]),
+                     ("voting", ["open_voting"]), ("agreed", [VOTE_YES, "close_voting"]),
+                     ("action", ["deliver"])),
+        "supported": ["submit", "start_organizing", SUPPORTERS, ACTORS_SUPPORT],
+    },
+}
+STATE_OF_STAGE = {"failed": "discussion", "supported": "organizing"}
+
+
+def bring(db, people, template: str, stage: str) -> int:
+    """A program of ``template`` by warga2 at ``stage``; locality uses the demo's program 1."""
+    steps = PATHS[template][stage]
+    if template == "locality" and steps[:1] == ["submit"]:
+        program_id, steps = PROGRAM, steps[1:]  # program 1 is already proposed, by warga2
+    else:
+        program_id = commands.create_program(db, people["warga2"], ROUND[template],
+                                             VALID_PROGRAM, "", utcnow()).id
+    for step in steps:
+        if step == ADD_FINDING:
+            assessment.record_finding(db, people["pendamping"], program_id, FINDING, utcnow())
+        elif step[0] == "vote":
+            for voter in residents(people, 8):   # 8 of the 12 residents: the 2/3 quorum
+                commands.cast_vote(db, voter, program_id, step[1], "", utcnow())
+        elif step[0] == "support":
+            for i in step[1]:
+                organizing.join_supporters(db, people[f"warga{i}"], program_id, utcnow())
+        else:
+            form = STEP_FORM.get(step, {})
+            commands.fire_transition(db, people[FIRER.get(step, "pendamping")], program_id,
+                                     step, utcnow(), reason=form.get("reason", ""), form=form)
+    assert state_of(db, program_id) == STATE_OF_STAGE.get(stage, stage)
+    return program_id
+
+
+# --- what each endpoint is asked, and with what --------------------------------------------
+
+def first_finding(db, program_id: int) -> int:
+    finding_id = db.exec(select(Finding.id).where(Finding.program_id == program_id)
+                         .order_by(Finding.id)).first()
+    db.commit()
+    return finding_id
+
+
+NEW_PASSWORD = "sawah hijau di kaki gunung"
+PROGRAM_PAGE = ("locality", "voting")   # program 1 with an open ballot: the fullest page
+# endpoint: (stage to arrange or None, URL, form for POST). ``w`` is the arranged world:
+# w.program, w.finding, w.me (the actor's User, None when anonymous), w.people.
+TARGETS = {
+    "auth.login": (None, lambda w: "/login", lambda w: {
+        "username": (w.me or w.people["warga1"]).username, "password": PASSWORD}),
+    "auth.logout": (None, lambda w: "/logout", lambda w: {}),
+    "auth.language": (None, lambda w: "/language", lambda w: {"lang": "id", "next": "/"}),
+    "account.overview": (None, lambda w: "/account", None),
+    "account.password": (None, lambda w: "/account/password", lambda w: {
+        "current": PASSWORD, "new": NEW_PASSWORD, "repeat": NEW_PASSWORD}),
+    "account.data": (None, lambda w: "/account/data", None),
+    "account.delete": (None, lambda w: "/account/delete", lambda w: {"password": PASSWORD}),
+    "account.admin": (None, lambda w: "/admin", None),
+    "account.reset": (None, lambda w: f"/admin/users/{w.people['warga5'].id}/password",
+                      lambda w: {"password": "kopi pagi di balai desa"}),
+    "rounds.home": (None, lambda w: "/", None),
+    "rounds.board": (None, lambda w: f"/rounds/{LOCALITY_ROUND}", None),
+    "glossary.page": (None, lambda w: "/glossary", None),
+    "programs.new": (None, lambda w: f"/rounds/{LOCALITY_ROUND}/programs/new",
+                          lambda w: {**VALID_PROGRAM,
+                                     "submission_key": secrets.token_urlsafe(16)}),
+    "programs.show": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}", None),
+    "programs.history": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/history", None),
+    "voting.vote": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/votes",
+                      lambda w: {"choice": "agree"}),
+    "voting.room_vote": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/room-votes",
+                           lambda w: {"voter": str(w.people["warga3"].id), "choice": "agree"}),
+    "voting.tally": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/tally", None),
+    "programs.edit": (("locality", "draft"), lambda w: f"/programs/{w.program}/edit",
+                      lambda w: {**VALID_PROGRAM, "title": "Posyandu keliling RW 02",
+                                 "version": "1"}),
+    "programs.delete": (("locality", "draft"), lambda w: f"/programs/{w.program}/delete",
+                        lambda w: {"confirm": "yes"}),
+    "comments.add": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/comments",
+                         lambda w: {"stance": "support", "body": "Saya setuju, saluran itu "
+                                                                 "meluap tiap hujan."}),
+    "assessment.add_finding": (("planning", "assessment"),
+                                  lambda w: f"/programs/{w.program}/findings",
+                                  lambda w: {**FINDING, "indicator": "Sumur tercemar",
+                                             "value": "12", "unit": "sumur"}),
+    "assessment.edit_finding": (("planning", "assessment"),
+                                   lambda w: f"/programs/{w.program}/findings/{w.finding}",
+                                   lambda w: {**FINDING, "value": "47"}),
+    "assessment.delete_finding": (
+        ("planning", "assessment"),
+        lambda w: f"/programs/{w.program}/findings/{w.finding}/delete", lambda w: {}),
+    "organizing.support": (("action", "organizing"),
+                              lambda w: f"/programs/{w.program}/supporters", lambda w: {}),
+    "organizing.leave": (("action", "supported"),
+                            lambda w: f"/programs/{w.program}/supporters/leave", lambda w: {}),
+    "api.program": (PROGRAM_PAGE, lambda w: f"/api/v1/programs/{w.program}", None),
+    "assets.htmx_js": (None, lambda w: f"/static/vendor/htmx-{htmx_version()}.min.js", None),
+}
+HTMX_GETS = {"voting.tally"}        # polled by htmx; a plain GET is only sent to the page
+CHECKS_PASSWORD = {("auth.login", "POST"), ("account.password", "POST"),
+                   ("account.delete", "POST")}
+WRITES_NOTHING = {"auth.language"}    # only the cookie changes
+
+
+def transition_target(template: str, stage: str, name: str):
+    # confirm=yes as the confirmation form sends it: who may do what, not the "are you
+    # sure?" (tests/test_confirm_and_refusals.py), decides the outcome here.
+    form = {**STEP_FORM.get(name, {}), "expected_state": STATE_OF_STAGE.get(stage, stage),
+            "confirm": "yes"}
+    return ((template, stage), lambda w: f"/programs/{w.program}/transitions/{name}",
+            lambda w: form)
+
+
+# --- generating the cases from the url_map ---------------------------------------------------
+
+def routes() -> list:
+    """(endpoint, method) for every rule of a freshly built app."""
+    app = create_app({"TESTING": True, "DATABASE_URL": "sqlite://", "SECRET_KEY": "x"})
+    try:
+        return sorted({(rule.endpoint, method) for rule in app.url_map.iter_rules()
+                       if rule.endpoint not in SKIPPED_ENDPOINTS
+                       for method in rule.methods - SKIPPED_METHODS})
+    finally:
+        app.extensions[ENGINE_KEY].dispose()
+
+
+ROUTES = routes()
+
+
+def cases() -> list:
+    result = []
+    for endpoint, method in ROUTES:
+        if endpoint == "programs.transition":
+            steps = [step_id(t, s, n) for (t, s), names in STEPS_FROM.items() for n in names]
+        else:
+            steps = [None]
+        result += [pytest.param(endpoint, method, step, actor,
+                                id=":".join(filter(None, (endpoint, method, step, actor))))
+                   for step in steps for actor in ACTORS]
+    return result
+
+
+# --- reading the outcome and the database ----------------------------------------------------
+
+def outcome(response, url: str) -> str:
+    status = response.status_code
+    if status == 401:
+        return "login"
+    if 300 <= status < 400:
+        target = urlsplit(response.headers.get("Location", ""))
+        if target.path == "/login" and "next" in parse_qs(target.query):
+            nxt = parse_qs(target.query)["next"][0]
+            return "login" if urlsplit(nxt).path == urlsplit(url).path else f"{status} to {nxt}"
+        return "ok"
+    if 200 <= status < 300:
+        return "ok"
+    return {403: "forbidden", 404: "hidden", 409: "conflict"}.get(status, f"status {status}")
+
+
+def everything(db) -> dict:
+    """Every row of every table: all a request could change (see helpers.db_state)."""
+    return db_state(db)
+
+
+# A cheap argon2 for the passwords these tests set (the real one takes ~0.4 s a hash here);
+# argon2 reads its parameters from each stored hash, so verifying stays correct.
+CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+class SharedBytecode(BytecodeCache):
+    """Compiled templates kept across the per-test apps (each app would compile them anew)."""
+
+    def __init__(self):
+        self.store = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedBytecode()
+
+
+# --- the tests ------------------------------------------------------------------------------
+
+def test_every_route_has_an_entry():
+    missing = [f"{method} {endpoint}" for endpoint, method in ROUTES
+               if method not in EXPECTED.get(endpoint, {})]
+    assert not missing, f"routes without an EXPECTED entry: {missing}"
+    assert not [e for e, _ in ROUTES if e not in TARGETS and e != "programs.transition"]
+    for endpoint, methods in EXPECTED.items():
+        for method, entry in methods.items():
+            rows = entry.values() if endpoint == "programs.transition" else [entry]
+            assert all(set(r) == set(ACTORS) for r in rows), (endpoint, method)
+
+
+def test_no_entry_without_a_route():
+    stale = [f"{method} {endpoint}" for endpoint, methods in EXPECTED.items()
+             for method in methods if (endpoint, method) not in ROUTES]
+    assert not stale, f"EXPECTED entries for routes that no longer exist: {stale}"
+    assert not [e for e in TARGETS if e not in EXPECTED]
+
+
+def test_every_step_is_tried():
+    """Every step of every template, for each set of roles that may fire it, is tried
+    somewhere (the same name with the same roles in another template or state counts)."""
+    tried = set()
+    for (template, stage), names in STEPS_FROM.items():
+        state = STATE_OF_STAGE.get(stage, stage)
+        for name in names:
+            tried |= {(t.name, t.roles) for t in TEMPLATES[template].from_state(state)
+                      if t.name == name}
+    untried = sorted({(tpl.name, t.source, t.name) for tpl in TEMPLATES.values()
+                      for t in tpl.transitions if (t.name, t.roles) not in tried})
+    assert not untried, f"steps whose roles are never tried: {untried}"
+    names = {n for names in STEPS_FROM.values() for n in names}
+    assert set(TRANSITION_LABELS) <= names, set(TRANSITION_LABELS) - names
+    ids = {step_id(t, s, n) for (t, s), names in STEPS_FROM.items() for n in names}
+    assert ids == set(TRANSITIONS), ids ^ set(TRANSITIONS)
+    assert all(s in PATHS[t] for t, s in STEPS_FROM)
+
+
+@pytest.mark.parametrize("endpoint, method, step, actor", cases())
+def test_matrix(endpoint, method, step, actor, request, monkeypatch, client, db, people):
+    entry = EXPECTED.get(endpoint, {}).get(method)
+    assert entry is not None, f"{method} {endpoint} is in app.url_map but not in EXPECTED"
+    if step is not None:
+        assert step in entry, f"no EXPECTED row for step {step}"
+        entry = entry[step]
+    expected = entry[actor]
+    monkeypatch.setattr(accounts, "_hasher", CHEAP)
+    client.application.jinja_env.bytecode_cache = TEMPLATE_CODE
+
+    if actor == "anonymous":
+        me = None
+    elif actor == "outsider":
+        me = request.getfixturevalue("outsider").user
+    else:
+        me = people[ACCOUNT[actor]]
+    if (endpoint, method) in CHECKS_PASSWORD:
+        account = me or people["warga1"]
+        account.password_hash = accounts.hash_password(PASSWORD)
+        db.add(account)
+        db.commit()
+
+    stage, url_of, form_of = (transition_target(*step.split("/")) if step
+                              else TARGETS[endpoint])
+    world = SimpleNamespace(me=me, people=people, program=None, finding=None)
+    if stage is not None:
+        world.program = bring(db, people, *stage)
+        world.finding = first_finding(db, world.program)
+    url = url_of(world)
+
+    token = login_as(client, me)
+    before = everything(db)
+    try:
+        if method == "GET":
+            response = client.get(url, headers=HX if endpoint in HTMX_GETS else {})
+        else:
+            response = send(client, url, token, form_of(world))
+        got = outcome(response, url)
+        detail = f"{response.status_code} {response.get_data(as_text=True)[:300]!r}"
+    except Exception as error:  # TESTING propagates a 500 as the exception itself
+        got, detail = "error", repr(error)
+    after = everything(db)
+
+    assert got == expected, (
+        f"{actor} {method} {url}: expected {expected}, got {got} ({detail})")
+    if method == "GET" or got != "ok":
+        assert after == before, f"{actor} {method} {url} ({got}) changed the database"
+    elif endpoint not in WRITES_NOTHING and not (endpoint == "auth.logout" and me is None):
+        assert after != before, f"{actor} {method} {url} answered ok but wrote nothing"
