@@ -21,10 +21,13 @@ import os
 import re
 import shutil
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import psycopg
 import pytest
+from flask import template_rendered
 from jinja2 import BytecodeCache
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
@@ -35,7 +38,8 @@ from app import create_app
 from workflow import demo
 from workflow.core import migrate
 from workflow.core.db import ENGINE_KEY, make_engine, normalise_url
-from workflow.models import User
+from workflow.models import Community, Dusun, Membership, Round, User
+from workflow.people.passwords import create_user
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 _counter = itertools.count()
@@ -402,3 +406,40 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def rendered(app):
+    """The names of the templates rendered (top level only), in order; clear() before a request."""
+    names = []
+
+    def record(sender, template, context, **extra):
+        names.append(template.name)
+
+    template_rendered.connect(record, app)
+    yield names
+    template_rendered.disconnect(record, app)
+
+
+@pytest.fixture
+def people(users, db):
+    """The demo accounts by user name, with the fixture's read transaction ended."""
+    db.commit()
+    return users
+
+
+@pytest.fixture
+def outsider(db):
+    """A second community, Desa Seberang, with one resident, one dusun and one round."""
+    now = datetime.now(UTC)
+    community = Community(name="Desa Seberang", slug="seberang", kind="desa")
+    db.add(community)
+    db.flush()
+    dusun = Dusun(community_id=community.id, name="Dusun Pesisir")
+    rnd = Round(community_id=community.id, title="Musyawarah Seberang", template="locality",
+                created_at=now)
+    user = create_user(db, "orangluar", "Orang Luar", "musyawarah", now)
+    db.add_all([dusun, rnd, Membership(user_id=user.id, community_id=community.id,
+                                       role="resident")])
+    db.commit()
+    return SimpleNamespace(user=user, community=community, dusun=dusun, round=rnd)

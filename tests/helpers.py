@@ -1,7 +1,6 @@
 """Shared helpers for the web and command tests.
 
-Fixtures here are imported by the test modules that use them (conftest.py is
-not ours to change). Two rules keep the tests honest and fast:
+The fixtures are in conftest.py. Two rules keep the tests honest and fast:
 
 - the demo accounts log in through ``login_as`` (a session cookie set by the
   test client) except where the login form itself is under test, since every
@@ -12,10 +11,7 @@ not ours to change). Two rules keep the tests honest and fast:
 """
 import re
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
-import pytest
-from flask import template_rendered
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
@@ -24,18 +20,13 @@ from workflow.core.db import ENGINE_KEY
 from workflow.models import (
     Ballot,
     Comment,
-    Community,
-    Dusun,
     Event,
-    Membership,
     Program,
     ProgramAuthor,
-    Round,
     User,
     Vote,
 )
 from workflow.people.logins import start_session
-from workflow.people.passwords import create_user
 from workflow.programs import commands
 
 HX = {"HX-Request": "true"}
@@ -52,43 +43,6 @@ VALID_PROGRAM = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@pytest.fixture
-def rendered(app):
-    """The names of the templates rendered (top level only), in order; clear() before a request."""
-    names = []
-
-    def record(sender, template, context, **extra):
-        names.append(template.name)
-
-    template_rendered.connect(record, app)
-    yield names
-    template_rendered.disconnect(record, app)
-
-
-@pytest.fixture
-def people(users, db):
-    """The demo accounts by user name, with the fixture's read transaction ended."""
-    db.commit()
-    return users
-
-
-@pytest.fixture
-def outsider(db):
-    """A second community, Desa Seberang, with one resident, one dusun and one round."""
-    now = utcnow()
-    community = Community(name="Desa Seberang", slug="seberang", kind="desa")
-    db.add(community)
-    db.flush()
-    dusun = Dusun(community_id=community.id, name="Dusun Pesisir")
-    rnd = Round(community_id=community.id, title="Musyawarah Seberang", template="locality",
-                created_at=now)
-    user = create_user(db, "orangluar", "Orang Luar", "musyawarah", now)
-    db.add_all([dusun, rnd, Membership(user_id=user.id, community_id=community.id,
-                                       role="resident")])
-    db.commit()
-    return SimpleNamespace(user=user, community=community, dusun=dusun, round=rnd)
 
 
 def csrf_token(client) -> str:

@@ -3,7 +3,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.helpers import HX, PROGRAM, arrange, login_as, outsider, people, send, utcnow  # noqa: F401  (fixtures)
+from tests.helpers import HX, PROGRAM, arrange, login_as, send, utcnow
 from workflow.programs import commands
 
 URL = f"/api/v1/programs/{PROGRAM}"

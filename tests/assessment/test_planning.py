@@ -11,7 +11,7 @@ from babel.dates import format_date
 from sqlmodel import select, update
 
 from tests import helpers
-from tests.helpers import (  # noqa: F401  (fixtures)
+from tests.helpers import (
     ACTION_ROUND,
     LOCALITY_ROUND,
     PLANNING_ROUND,
@@ -23,10 +23,7 @@ from tests.helpers import (  # noqa: F401  (fixtures)
     freeze_web_clock,
     is_fragment,
     login_as,
-    outsider,
-    people,
     refusal_text,
-    rendered,
     residents,
     send,
     snapshot,

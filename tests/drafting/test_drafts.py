@@ -6,16 +6,13 @@ import re
 import pytest
 from sqlmodel import select
 
-from tests.helpers import (  # noqa: F401  (fixtures)
+from tests.helpers import (
     HX,
     LOCALITY_ROUND,
     VALID_PROGRAM,
     db_state,
     draft_by,
     login_as,
-    outsider,
-    people,
-    rendered,
     send,
     utcnow,
 )

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.helpers import HX, VALID_PROGRAM, arrange, login_as, people, rendered, send, snapshot, state_of  # noqa: F401  (fixtures)
+from tests.helpers import HX, VALID_PROGRAM, arrange, login_as, send, snapshot, state_of
 
 H1_RE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
 

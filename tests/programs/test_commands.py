@@ -12,7 +12,6 @@ from tests.helpers import (
     counts,
     draft_by,
     events_of,
-    outsider,  # noqa: F401  (fixture)
     snapshot,
     state_of,
     utcnow,

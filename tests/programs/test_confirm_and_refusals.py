@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_browser import Village, browser, open_program  # noqa: F401  (browser: a fixture)
-from tests.helpers import (  # noqa: F401  (fixtures)
+from tests.helpers import (
     HX,
     PROGRAM,
     arrange,
@@ -17,9 +17,7 @@ from tests.helpers import (  # noqa: F401  (fixtures)
     events_of,
     is_fragment,
     login_as,
-    people,
     refusal_text,
-    rendered,
     send,
     state_of,
     steps_on,

@@ -6,16 +6,13 @@ import time
 import pytest
 from sqlmodel import select
 
-from tests.helpers import (  # noqa: F401  (fixtures)
+from tests.helpers import (
     HX,
     LOCALITY_ROUND,
     VALID_PROGRAM,
     counts,
     is_fragment,
     login_as,
-    outsider,
-    people,
-    rendered,
     send,
     snapshot,
 )

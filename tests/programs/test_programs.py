@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlmodel import select
 
-from tests.helpers import (  # noqa: F401  (fixtures)
+from tests.helpers import (
     ACCOUNTS,
     HX,
     PROGRAM,
@@ -20,10 +20,7 @@ from tests.helpers import (  # noqa: F401  (fixtures)
     events_of,
     is_fragment,
     login_as,
-    outsider,
-    people,
     refusal_text,
-    rendered,
     residents,
     send,
     snapshot,

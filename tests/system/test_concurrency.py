@@ -17,7 +17,6 @@ from tests.helpers import (
     arrange,
     events_of,
     login_as,
-    people,  # noqa: F401  (fixture)
     send,
     snapshot,
     state_of,

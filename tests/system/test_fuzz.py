@@ -57,7 +57,6 @@ from tests.helpers import (
     VALID_PROGRAM,
     arrange,
     login_as,
-    people,  # noqa: F401  (a fixture)
     utcnow,
 )
 from workflow import demo

@@ -21,7 +21,6 @@ from tests.helpers import (
     db_state,
     draft_by,
     login_as,
-    people,  # noqa: F401  (fixture)
     send,
     utcnow,
 )

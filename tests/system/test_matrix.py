@@ -36,7 +36,7 @@ from jinja2 import BytecodeCache
 from sqlmodel import select
 
 from app import create_app
-from tests.helpers import (  # noqa: F401  (fixtures)
+from tests.helpers import (
     ACTION_ROUND,
     HX,
     LOCALITY_ROUND,
@@ -45,8 +45,6 @@ from tests.helpers import (  # noqa: F401  (fixtures)
     VALID_PROGRAM,
     db_state,
     login_as,
-    outsider,
-    people,
     residents,
     send,
     state_of,

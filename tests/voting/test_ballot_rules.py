@@ -17,15 +17,13 @@ import pytest
 from alembic import command
 from sqlmodel import select, update
 
-from tests.helpers import (  # noqa: F401  (fixtures)
+from tests.helpers import (
     HX,
     PROGRAM,
     arrange,
     db_state,
     login_as,
-    people,
     refusal_text,
-    rendered,
     residents,
     send,
     state_of,

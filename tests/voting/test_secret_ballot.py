@@ -28,7 +28,6 @@ from tests.helpers import (
     PROGRAM,
     arrange,
     login_as,
-    people,  # noqa: F401  (fixture)
     send,
 )
 from workflow.core.db import ENGINE_KEY

@@ -19,7 +19,6 @@ from tests.helpers import (
     PROGRAM,
     arrange,
     login_as,
-    people,  # noqa: F401  (fixture)
     residents,
     send,
     utcnow,
