@@ -9,8 +9,8 @@ from here, so a page added to the service is added once, here, and every check s
 """
 from dataclasses import dataclass
 
-from tests.assessment.test_planning import action, add_finding, join, planning
-from tests.helpers import arrange, draft_by, utcnow
+from tests.arrange import action, add_finding, arrange, draft_by, join, planning
+from tests.helpers import utcnow
 from workflow.programs import commands
 
 # The person playing each role in the demo village.

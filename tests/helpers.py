@@ -9,9 +9,13 @@ The fixtures are in conftest.py. Two rules keep the tests honest and fast:
   (``db.commit()``), so the next read sees what the app's requests wrote
   since, and no transaction of the test's own is left holding a lock.
 """
+import json
+import os
 import re
 from datetime import UTC, datetime
 
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
@@ -21,19 +25,23 @@ from workflow.models import (
     Ballot,
     Comment,
     Event,
+    Finding,
     Program,
     ProgramAuthor,
+    Supporter,
     User,
     Vote,
 )
 from workflow.people.logins import start_session
-from workflow.programs import commands
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the repository
 HX = {"HX-Request": "true"}
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 TABLES = (Program, ProgramAuthor, Event, Ballot, Vote, Comment)
 PROGRAM = 1  # the demo's "Perbaikan saluran air Dusun Krajan", proposed by warga2
 LOCALITY_ROUND, PLANNING_ROUND, ACTION_ROUND = 1, 2, 3
+# What every date field says to a year before 1900 (a cleared year field sends 0001).
+TOO_EARLY = "The date is too early: write a date from 1900 on, for example 2027-03-31."
 VALID_PROGRAM = {
     "title": "Posyandu keliling", "problem": "Balita di Dusun Cibodas jarang ditimbang.",
     "goal": "Setiap balita ditimbang sebulan sekali.", "rt": "04", "rw": "02",
@@ -129,43 +137,8 @@ def votes_of(db, program_id: int = PROGRAM) -> list:
     return [tuple(row) for row in rows]
 
 
-# Who fires what in the demo village, to arrange a program's state through the commands.
-FIRER = {"submit": "warga2", "open_discussion": "pendamping", "open_voting": "pendamping",
-         "close_voting": "pendamping", "open_majority_vote": "pendamping",
-         "approve": "kades", "start_implementation": "pendamping", "complete": "pendamping",
-         "withdraw": "warga2"}
-PATHS = {
-    "proposed": [],
-    "discussion": ["open_discussion"],
-    "voting": ["open_discussion", "open_voting"],
-    "agreed": ["open_discussion", "open_voting", ("vote", "agree"), "close_voting"],
-    "approved": ["open_discussion", "open_voting", ("vote", "agree"), "close_voting",
-                 "approve"],
-    "withdrawn": ["withdraw"],
-}
-
-
 def residents(users, n: int = 12) -> list:
     return [users[f"warga{i}"] for i in range(1, n + 1)]
-
-
-def arrange(db, users, state: str, program_id: int = PROGRAM) -> int:
-    """Bring a demo program to ``state`` through the same commands the web uses."""
-    for step in PATHS[state]:
-        if isinstance(step, tuple):
-            for voter in residents(users, 10):
-                commands.cast_vote(db, voter, program_id, step[1], "", utcnow())
-        else:
-            commands.fire_transition(db, users[FIRER[step]], program_id, step, utcnow())
-    assert state_of(db, program_id) == state
-    return program_id
-
-
-def draft_by(db, users, username: str = "warga1", **fields) -> int:
-    """A new draft program in the locality round, authored by ``username``."""
-    program = commands.create_program(db, users[username], LOCALITY_ROUND,
-                                      {**VALID_PROGRAM, **fields}, "", utcnow())
-    return program.id
 
 
 def is_fragment(response) -> bool:
@@ -211,3 +184,98 @@ def freeze_web_clock(monkeypatch, moment) -> None:
     for name, module in list(sys.modules.items()):
         if name.startswith("workflow") and getattr(module, "now", None) is original:
             monkeypatch.setattr(module, "now", lambda: moment)
+
+
+def findings_of(db, program_id) -> list:
+    rows = db.exec(select(Finding.id, Finding.indicator, Finding.value, Finding.unit,
+                          Finding.source, Finding.observed_on)
+                   .where(Finding.program_id == program_id).order_by(Finding.id)).all()
+    db.commit()
+    return [tuple(row) for row in rows]
+
+
+def supporters_of(db, program_id) -> list:
+    rows = db.exec(select(User.username).join(Supporter, Supporter.user_id == User.id)
+                   .where(Supporter.program_id == program_id).order_by(Supporter.id)).all()
+    db.commit()
+    return list(rows)
+
+
+def everything(db) -> tuple:
+    """snapshot() plus the findings and supporters, which these routes write."""
+    rows = (db.exec(select(Finding.id, Finding.program_id, Finding.indicator, Finding.value,
+                           Finding.unit, Finding.source, Finding.observed_on)
+                    .order_by(Finding.id)).all(),
+            db.exec(select(Supporter.program_id, Supporter.user_id)
+                    .order_by(Supporter.id)).all())
+    db.commit()
+    return snapshot(db), [tuple(r) for r in rows[0]], [tuple(r) for r in rows[1]]
+
+
+def ballots_of(db, program_id) -> list:
+    rows = db.exec(select(Ballot.kind, Ballot.closed_at.is_(None), Ballot.passed)
+                   .where(Ballot.program_id == program_id).order_by(Ballot.id)).all()
+    db.commit()
+    return [tuple(row) for row in rows]
+
+
+def payloads(db, program_id) -> list:
+    rows = db.exec(select(Event.payload).where(Event.program_id == program_id)
+                   .order_by(Event.id)).all()
+    db.commit()
+    return [json.loads(row) for row in rows]
+
+
+def field_error(response, error_id) -> str | None:
+    match = re.search(rf'<p class="field-error"[^>]* id="{error_id}">([^<]+)</p>',
+                      response.get_data(as_text=True))
+    return match.group(1) if match else None
+
+
+def page_of(client, program_id) -> str:
+    response = client.get(f"/programs/{program_id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def post_step(client, people, program_id, name, username="pendamping", htmx=False,
+              rendered=None, **data):
+    """Log in as ``username`` and post step ``name`` (``rendered`` is cleared after the login)."""
+    token = login_as(client, people[username])
+    if rendered is not None:
+        rendered.clear()
+    return send(client, f"/programs/{program_id}/transitions/{name}", token, data, htmx=htmx)
+
+
+def expect_status(role, allowed) -> int:
+    if role == "anonymous":
+        return 302
+    if role == "outsider":
+        return 404
+    return 302 if role in allowed else 403
+
+
+def check_refused(response, role, status, program_id, anchor):
+    """The response of the authorisation tables, by role."""
+    assert response.status_code == status, response.get_data(as_text=True)[:2000]
+    if role == "anonymous":
+        assert response.headers["Location"].startswith("/login?next=/programs/")
+    elif status == 302:
+        assert response.headers["Location"] == f"/programs/{program_id}#{anchor}"
+    else:
+        assert 'id="refused"' in response.get_data(as_text=True)
+
+
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None}
+
+
+def source_messages() -> set:
+    """The message ids in the code and templates now, as `make extract-messages` finds them."""
+    with open(os.path.join(ROOT, "babel.cfg"), encoding="utf-8") as fh:
+        method_map, options_map = parse_mapping_cfg(fh)
+    found = set()
+    for directory in ("workflow", "templates"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+                os.path.join(ROOT, directory), method_map, options_map, keywords=KEYWORDS):
+            found.add(message if isinstance(message, str) else message[0])
+    return found

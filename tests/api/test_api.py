@@ -3,7 +3,8 @@ from datetime import datetime
 
 import pytest
 
-from tests.helpers import HX, PROGRAM, arrange, login_as, send, utcnow
+from tests.arrange import arrange
+from tests.helpers import HX, PROGRAM, login_as, send, utcnow
 from workflow.programs import commands
 
 URL = f"/api/v1/programs/{PROGRAM}"

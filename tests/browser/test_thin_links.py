@@ -23,9 +23,10 @@ import pytest
 from flask import Response
 from sqlmodel import select
 
+from tests.arrange import arrange
 from tests.browser.test_browser import browser  # noqa: F401
 from tests.catalogue import PEOPLE, arrange_village, pages_for
-from tests.helpers import HX, arrange, login_as, utcnow
+from tests.helpers import HX, login_as, utcnow
 from workflow.demo import PASSWORD
 from workflow.models import Ballot, Vote
 from workflow.programs import commands

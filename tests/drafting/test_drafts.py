@@ -6,12 +6,12 @@ import re
 import pytest
 from sqlmodel import select
 
+from tests.arrange import draft_by
 from tests.helpers import (
     HX,
     LOCALITY_ROUND,
     VALID_PROGRAM,
     db_state,
-    draft_by,
     login_as,
     send,
     utcnow,

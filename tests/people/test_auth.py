@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from tests.helpers import HX, VALID_PROGRAM, arrange, login_as, send, snapshot, state_of
+from tests.arrange import arrange
+from tests.helpers import HX, VALID_PROGRAM, login_as, send, snapshot, state_of
 
 H1_RE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
 

@@ -4,13 +4,12 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from tests.arrange import arrange, draft_by
 from tests.helpers import (
     LOCALITY_ROUND,
     PROGRAM,
     VALID_PROGRAM,
-    arrange,
     counts,
-    draft_by,
     events_of,
     snapshot,
     state_of,

@@ -8,11 +8,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.arrange import arrange
 from tests.browser.test_browser import Village, browser, open_program  # noqa: F401  (browser: a fixture)
 from tests.helpers import (
     HX,
     PROGRAM,
-    arrange,
     db_state,
     events_of,
     is_fragment,

@@ -8,15 +8,14 @@ import time
 import pytest
 from sqlmodel import select
 
+from tests.arrange import arrange, draft_by
 from tests.helpers import (
     ACCOUNTS,
     HX,
     PROGRAM,
     ROLES,
     VALID_PROGRAM,
-    arrange,
     counts,
-    draft_by,
     events_of,
     is_fragment,
     login_as,

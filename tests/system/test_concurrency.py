@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from tests.arrange import arrange
 from tests.helpers import (
     PROGRAM,
-    arrange,
     events_of,
     login_as,
     send,

@@ -50,12 +50,12 @@ from sqlmodel import Session, SQLModel, select
 from werkzeug.datastructures import MultiDict
 
 from app import create_app
+from tests.arrange import arrange
 from tests.helpers import (
     ACTION_ROUND,
     LOCALITY_ROUND,
     PLANNING_ROUND,
     VALID_PROGRAM,
-    arrange,
     login_as,
     utcnow,
 )

@@ -5,24 +5,10 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None}
-
-
-def source_messages() -> set:
-    """The message ids in the code and templates now, as `make extract-messages` finds them."""
-    with open(os.path.join(ROOT, "babel.cfg"), encoding="utf-8") as fh:
-        method_map, options_map = parse_mapping_cfg(fh)
-    found = set()
-    for directory in ("workflow", "templates"):
-        for _file, _line, message, _comments, _context in extract_from_dir(
-                os.path.join(ROOT, directory), method_map, options_map, keywords=KEYWORDS):
-            found.add(message if isinstance(message, str) else message[0])
-    return found
+from tests.catalogue import PEOPLE, arrange_village, pages_for
+from tests.helpers import ROOT, login_as, source_messages
 
 
 @pytest.fixture(scope="module")
@@ -144,8 +130,6 @@ def user_content(db) -> str:
 
 
 def test_each_page_speaks_only_its_language(client, db, users, indonesian):
-    from tests.catalogue import PEOPLE, arrange_village, pages_for
-    from tests.helpers import login_as
     ids = arrange_village(db, users)
     content = user_content(db)
     translated = [m for m in indonesian if m.id and m.string and m.id != m.string]

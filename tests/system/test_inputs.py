@@ -11,15 +11,13 @@ import pytest
 from flask_babel import force_locale, gettext
 from sqlmodel import select
 
-from tests.assessment.test_planning import action
+from tests.arrange import action, arrange, draft_by
 from tests.catalogue import PEOPLE, arrange_village, pages_for
 from tests.helpers import (
     LOCALITY_ROUND,
     PROGRAM,
     VALID_PROGRAM,
-    arrange,
     db_state,
-    draft_by,
     login_as,
     send,
     utcnow,

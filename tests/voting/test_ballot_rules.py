@@ -17,10 +17,10 @@ import pytest
 from alembic import command
 from sqlmodel import select, update
 
+from tests.arrange import arrange
 from tests.helpers import (
     HX,
     PROGRAM,
-    arrange,
     db_state,
     login_as,
     refusal_text,

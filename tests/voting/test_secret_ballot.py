@@ -23,10 +23,10 @@ from html.parser import HTMLParser
 
 from sqlmodel import select
 
+from tests.arrange import arrange
 from tests.helpers import (
     HX,
     PROGRAM,
-    arrange,
     login_as,
     send,
 )

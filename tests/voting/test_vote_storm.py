@@ -14,10 +14,10 @@ from collections import Counter
 import pytest
 from sqlmodel import Session, select
 
+from tests.arrange import arrange
 from tests.helpers import (
     LOCALITY_ROUND,
     PROGRAM,
-    arrange,
     login_as,
     residents,
     send,
