@@ -9,6 +9,7 @@ The fixtures are in conftest.py. Two rules keep the tests honest and fast:
   (``db.commit()``), so the next read sees what the app's requests wrote
   since, and no transaction of the test's own is left holding a lock.
 """
+import html
 import json
 import os
 import re
@@ -226,10 +227,16 @@ def payloads(db, program_id) -> list:
     return [json.loads(row) for row in rows]
 
 
-def field_error(response, error_id) -> str | None:
-    match = re.search(rf'<p class="field-error"[^>]* id="{error_id}">([^<]+)</p>',
+def field_error(response, element_id) -> str | None:
+    """The message shown beside the form element ``element_id`` (its ``<id>-error``), if any."""
+    match = re.search(rf'<p class="field-error"[^>]* id="{element_id}-error">([^<]+)</p>',
                       response.get_data(as_text=True))
-    return match.group(1) if match else None
+    return html.unescape(match.group(1)) if match else None
+
+
+def field_errors(page: str) -> dict:
+    """{field: message} for every field error shown in a form."""
+    return dict(re.findall(r'<p class="field-error" id="(\w+)-error">([^<]+)</p>', page))
 
 
 def page_of(client, program_id) -> str:

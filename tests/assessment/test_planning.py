@@ -200,7 +200,7 @@ def test_invalid_new_finding(client, db, people, rendered, problem, changes, fie
     assert response.status_code == 422
     assert rendered == (["partial/program_main.html"] if htmx else ["program.html"])
     assert is_fragment(response) == htmx
-    assert field_error(response, f"finding-new-{field}-error") == message
+    assert field_error(response, f"finding-new-{field}") == message
     page = response.get_data(as_text=True)
     assert re.search(rf'<input id="finding-new-{field}" name="{field}"[^>]*'
                      rf'aria-invalid="true"', page)
@@ -220,8 +220,8 @@ def test_invalid_correction(client, db, people, problem, changes, field, message
     response = send(client, f"/programs/{program_id}/findings/{fid}", token,
                     finding_data(changes))
     assert response.status_code == 422
-    assert field_error(response, f"finding-{fid}-{field}-error") == message
-    assert field_error(response, f"finding-new-{field}-error") is None
+    assert field_error(response, f"finding-{fid}-{field}") == message
+    assert field_error(response, f"finding-new-{field}") is None
     assert everything(db) == before
 
 
@@ -419,7 +419,7 @@ def test_recommend_needs_a_reason(client, db, people, rendered, reason):
                          expected_state="consultation", rendered=rendered)
     assert response.status_code == 422
     assert rendered == ["program.html"]
-    assert field_error(response, "recommend-reason-error")
+    assert field_error(response, "recommend-reason")
     assert '<textarea id="reason-recommend" name="reason"' in response.get_data(as_text=True)
     assert everything(db) == before
     assert ballots_of(db, program_id) == [("advisory", True, None)]
@@ -482,7 +482,7 @@ def test_official_return_and_reject_need_a_reason(client, db, people, name):
     response = post_step(client, people, program_id, name, "kades", reason=" ",
                          expected_state="agreed")
     assert response.status_code == 422
-    assert field_error(response, f"{name}-reason-error")
+    assert field_error(response, f"{name}-reason")
     assert everything(db) == before
 
 

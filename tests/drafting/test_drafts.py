@@ -12,6 +12,7 @@ from tests.helpers import (
     LOCALITY_ROUND,
     VALID_PROGRAM,
     db_state,
+    field_errors,
     login_as,
     send,
     utcnow,
@@ -49,10 +50,6 @@ def without_program(state: dict, program_id: int) -> dict:
 def tokenless(body: str) -> str:
     """A page without its per-session CSRF tokens, to compare two pages' words."""
     return re.sub(r'(csrf_token" value="|X-CSRFToken": ")[^"]+', r"\1", body)
-
-
-def field_errors(page: str) -> dict:
-    return dict(re.findall(r'<p class="field-error" id="(\w+)-error">([^<]+)</p>', page))
 
 
 def edit_form(draft_id: int, **changes) -> dict:

@@ -1,6 +1,6 @@
-"""A program's page and everything done on it: steps, votes in person and in the room,
-the live tally, comments, and the whole locality process through HTTP."""
-import json
+"""A program's page and the steps fired on it: page or fragment, the reasons some steps
+need, unknown programs and steps, stale pages and double clicks, and the whole locality
+process through HTTP."""
 import re
 import threading
 import time
@@ -14,55 +14,22 @@ from tests.helpers import (
     HX,
     PROGRAM,
     ROLES,
-    VALID_PROGRAM,
-    counts,
+    ballots_of,
     events_of,
     is_fragment,
     login_as,
+    payloads,
     refusal_text,
-    residents,
     send,
     snapshot,
     state_of,
     steps_on,
     user_for,
-    utcnow,
-    votes_of,
 )
 from workflow.core import audit
 from workflow.engine.processes import STATE_LABELS
-from workflow.models import Ballot, Dusun, Event, Round
+from workflow.models import Dusun, Round
 from workflow.programs import commands
-
-
-# Who is who in the demo village for program 1 (proposed by warga2).
-def field_error(response, field) -> str | None:
-    match = re.search(rf'<p class="field-error"[^>]* id="{field}-error">([^<]+)</p>',
-                      response.get_data(as_text=True))
-    return match.group(1) if match else None
-
-
-
-
-
-def commands_vote(db, voter, choice, reason=""):
-    """Arrange a vote through the command, as if cast from the voter's phone."""
-    commands.cast_vote(db, voter, PROGRAM, choice, reason, utcnow())
-
-
-def ballot_kinds(db) -> list:
-    rows = db.exec(select(Ballot.kind, Ballot.closed_at.is_(None), Ballot.passed)
-                   .where(Ballot.program_id == PROGRAM).order_by(Ballot.id)).all()
-    db.commit()
-    return [tuple(row) for row in rows]
-
-
-def payloads(db, program_id=PROGRAM) -> list:
-    rows = db.exec(select(Event.payload).where(Event.program_id == program_id)
-                   .order_by(Event.id)).all()
-    db.commit()
-    return [json.loads(row) for row in rows]
-
 
 # --- the program page ---------------------------------------------------------------------
 
@@ -354,7 +321,7 @@ def test_transition_with_a_reason(client, db, people, name, state, username):
                     {"reason": reason, "expected_state": state, "confirm": "yes"})
     assert response.status_code == 302
     assert state_of(db) == {"reject": "rejected", "return": "discussion"}[name]
-    assert payloads(db)[-1]["reason"] == "Anggaran <b>tidak</b> cukup."
+    assert payloads(db, PROGRAM)[-1]["reason"] == "Anggaran <b>tidak</b> cukup."
     page = client.get("/programs/1").get_data(as_text=True)
     assert "Anggaran &lt;b&gt;tidak&lt;/b&gt; cukup." in page
 
@@ -434,7 +401,7 @@ def test_simultaneous_double_click_does_it_once(app, db, people, monkeypatch):
         thread.join(timeout=60)
     assert [getattr(r, "status_code", repr(r)) for r in results] == [302, 302]
     assert [e[0] for e in events_of(db)].count("open_voting") == 1
-    assert ballot_kinds(db) == [("consent", True, None)]
+    assert ballots_of(db, PROGRAM) == [("consent", True, None)]
 
 
 def test_double_click_with_effects_opens_one_ballot(client, db, people):
@@ -444,7 +411,7 @@ def test_double_click_with_effects_opens_one_ballot(client, db, people):
     for _ in range(2):
         assert send(client, "/programs/1/transitions/open_voting", token,
                     {"expected_state": "discussion"}).status_code == 302
-    assert ballot_kinds(db) == [("consent", True, None)]
+    assert ballots_of(db, PROGRAM) == [("consent", True, None)]
 
 
 def test_same_step_by_someone_else_is_a_conflict(client, db, people):
@@ -468,380 +435,6 @@ def test_without_expected_state_a_repeat_is_refused(client, db, people):
     response = send(client, "/programs/1/transitions/open_discussion", token)
     assert response.status_code == 409
     assert [e[0] for e in events_of(db)] == ["submit", "open_discussion"]
-
-
-# --- votes ----------------------------------------------------------------------------------
-
-def test_vote_as_form_redirects(client, db, people, rendered):
-    """A plain vote is stored and redirects to the ballot on the program page."""
-    arrange(db, people, "voting")
-    token = login_as(client, people["warga1"])
-    rendered.clear()
-    response = send(client, "/programs/1/votes", token, {"choice": "agree"})
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/programs/1#ballot"
-    assert rendered == []
-    assert votes_of(db) == [("warga1", "agree", "", False)]
-    page = client.get("/programs/1").get_data(as_text=True)
-    assert re.search(r'data-choice="agree"\s+class="[^"]*" aria-pressed="true"', page)
-
-
-def test_vote_with_htmx_swaps_the_ballot(client, db, people, rendered):
-    """htmx gets the ballot fragment alone, with the flash and the new count."""
-    arrange(db, people, "voting")
-    token = login_as(client, people["warga1"])
-    rendered.clear()
-    response = send(client, "/programs/1/votes", token, {"choice": "disagree"}, htmx=True)
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert rendered == ["partial/ballot.html"]
-    assert "base.html" not in rendered
-    assert is_fragment(response)
-    assert page.lstrip().startswith('<section id="ballot"')
-    assert 'class="flash success"' in page
-    assert re.search(r'data-count="disagree">.*?<strong>1</strong>', page, re.S)
-    assert votes_of(db) == [("warga1", "disagree", "", False)]
-
-
-def test_vote_twice_keeps_one_vote(client, db, people):
-    """The same vote sent twice is one row; a changed vote replaces the first."""
-    arrange(db, people, "voting")
-    token = login_as(client, people["warga1"])
-    send(client, "/programs/1/votes", token, {"choice": "agree"})
-    send(client, "/programs/1/votes", token, {"choice": "agree"})
-    assert votes_of(db) == [("warga1", "agree", "", False)]
-    send(client, "/programs/1/votes", token, {"choice": "block", "reason": "Lokasi salah."})
-    assert votes_of(db) == [("warga1", "block", "Lokasi salah.", False)]
-    send(client, "/programs/1/votes", token, {"choice": "abstain", "reason": "lupa"})
-    assert votes_of(db)[0][:2] == ("warga1", "abstain")
-    assert counts(db)["Vote"] == 1
-
-
-def test_vote_when_no_ballot_is_open(client, db, people):
-    """Voting on a program that is not being voted on is a conflict."""
-    token = login_as(client, people["warga1"])
-    before = snapshot(db)
-    response = send(client, "/programs/1/votes", token, {"choice": "agree"})
-    assert response.status_code == 409
-    assert snapshot(db) == before
-
-
-INVALID_VOTES = [
-    ("no choice", {}),
-    ("empty choice", {"choice": ""}),
-    ("unknown choice", {"choice": "maybe"}),
-    ("majority choice on a consent ballot", {"choice": "yes"}),
-    ("block without reason", {"choice": "block"}),
-    ("block with a blank reason", {"choice": "block", "reason": "   "}),
-]
-
-
-@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
-@pytest.mark.parametrize(("problem", "data"), INVALID_VOTES, ids=[r[0] for r in INVALID_VOTES])
-def test_invalid_vote(client, db, people, rendered, problem, data, htmx):
-    """A bad ballot paper is 422 with the message at the choices, and no vote is stored."""
-    arrange(db, people, "voting")
-    token = login_as(client, people["warga1"])
-    before = snapshot(db)
-    rendered.clear()
-    response = send(client, "/programs/1/votes", token, data, htmx=htmx)
-    assert response.status_code == 422
-    assert rendered == (["partial/ballot.html"] if htmx else ["program.html"])
-    assert is_fragment(response) == htmx
-    assert field_error(response, "choice")
-    assert snapshot(db) == before
-
-
-def test_block_without_reason_keeps_the_earlier_vote(client, db, people):
-    """A refused block leaves the voter's earlier vote as it was, and says why."""
-    arrange(db, people, "voting")
-    token = login_as(client, people["warga1"])
-    send(client, "/programs/1/votes", token, {"choice": "agree"})
-    response = send(client, "/programs/1/votes", token, {"choice": "block"}, htmx=True)
-    assert response.status_code == 422
-    assert "reason" in field_error(response, "choice")
-    assert votes_of(db) == [("warga1", "agree", "", False)]
-
-
-def test_block_with_reason_is_stored_and_blocks(client, db, people):
-    """A block with a reason is stored with it, and the tally says it would not pass."""
-    arrange(db, people, "voting")
-    for voter in residents(people, 9):
-        commands_vote(db, voter, "agree")
-    token = login_as(client, people["warga10"])
-    response = send(client, "/programs/1/votes", token,
-                    {"choice": "block", "reason": "Saluran melewati tanah wakaf."}, htmx=True)
-    assert response.status_code == 200
-    assert ("warga10", "block", "Saluran melewati tanah wakaf.", False) in votes_of(db)
-    assert "would not pass" in response.get_data(as_text=True)
-
-
-def test_majority_ballot_takes_yes_and_no(client, db, people):
-    """On the fallback majority ballot the choices are yes, no and abstain."""
-    arrange(db, people, "voting")
-    commands_vote(db, people["warga1"], "block", "Belum jelas.")
-    # The quorum (8 of 12) is reached: a failed consensus, which unlocks the fallback.
-    for i in range(2, 9):
-        commands_vote(db, people[f"warga{i}"], "agree", "")
-    commands.fire_transition(db, people["pendamping"], PROGRAM, "close_voting", utcnow())
-    commands.fire_transition(db, people["pendamping"], PROGRAM, "open_majority_vote", utcnow())
-    token = login_as(client, people["warga1"])
-    page = client.get("/programs/1").get_data(as_text=True)
-    assert set(re.findall(r'data-choice="(\w+)"', page)) == {"yes", "no", "abstain"}
-    assert send(client, "/programs/1/votes", token, {"choice": "agree"}).status_code == 422
-    assert send(client, "/programs/1/votes", token, {"choice": "yes"}).status_code == 302
-    assert votes_of(db)[-1] == ("warga1", "yes", "", False)
-
-
-# --- votes recorded in the meeting room ------------------------------------------------------
-
-@pytest.mark.parametrize(("htmx", "status", "template"), [
-    (False, 302, []), (True, 200, ["partial/ballot.html"])])
-def test_room_vote(client, db, people, rendered, htmx, status, template):
-    """The facilitator records a present resident's vote, marked as cast in the room."""
-    arrange(db, people, "voting")
-    token = login_as(client, people["pendamping"])
-    rendered.clear()
-    response = send(client, "/programs/1/room-votes", token,
-                    {"voter": str(people["warga3"].id), "choice": "disagree"}, htmx=htmx)
-    assert response.status_code == status
-    assert rendered == template
-    assert votes_of(db) == [("warga3", "disagree", "", True)]
-    if not htmx:
-        assert response.headers["Location"] == "/programs/1#ballot"
-
-
-def test_room_vote_does_not_count_an_online_voter_twice(client, db, people):
-    """A resident who already voted online cannot be recorded again in the room."""
-    arrange(db, people, "voting")
-    commands_vote(db, people["warga3"], "agree")
-    token = login_as(client, people["pendamping"])
-    before = snapshot(db)
-    response = send(client, "/programs/1/room-votes", token,
-                    {"voter": str(people["warga3"].id), "choice": "disagree"})
-    assert response.status_code == 409
-    assert snapshot(db) == before
-    assert votes_of(db) == [("warga3", "agree", "", False)]
-
-
-def test_room_vote_can_be_corrected(client, db, people):
-    """A vote recorded in the room may be corrected by recording it again: one row."""
-    arrange(db, people, "voting")
-    token = login_as(client, people["pendamping"])
-    for choice in ("agree", "abstain"):
-        send(client, "/programs/1/room-votes", token,
-             {"voter": str(people["warga4"].id), "choice": choice})
-    assert votes_of(db) == [("warga4", "abstain", "", True)]
-
-
-INVALID_ROOM_VOTES = [
-    ("no voter", {"voter": "", "choice": "agree"}, "voter"),
-    ("voter not a number", {"voter": "warga3", "choice": "agree"}, "voter"),
-    ("voter in superscript digits", {"voter": "³", "choice": "agree"}, "voter"),
-    ("voter does not exist", {"voter": "99999", "choice": "agree"}, "voter"),
-    ("voter is the official", {"voter": "kades", "choice": "agree"}, "voter"),
-    ("voter is an outsider", {"voter": "OUTSIDER", "choice": "agree"}, "voter"),
-    ("unknown choice", {"voter": "warga3", "choice": "maybe"}, "choice"),
-    ("block without reason", {"voter": "warga3", "choice": "block"}, "choice"),
-]
-
-
-@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
-@pytest.mark.parametrize(("problem", "data", "field"), INVALID_ROOM_VOTES,
-                         ids=[r[0] for r in INVALID_ROOM_VOTES])
-def test_invalid_room_vote(client, db, people, request, rendered, problem, data, field, htmx):
-    """A bad room record is 422 with a message the facilitator can see, and nothing is stored."""
-    arrange(db, people, "voting")
-    names = {"warga3": str(people["warga3"].id), "kades": str(people["kades"].id)}
-    if data["voter"] == "OUTSIDER":
-        names["OUTSIDER"] = str(request.getfixturevalue("outsider").user.id)
-    if problem != "voter not a number":
-        data = {**data, "voter": names.get(data["voter"], data["voter"])}
-    token = login_as(client, people["pendamping"])
-    before = snapshot(db)
-    rendered.clear()
-    response = send(client, "/programs/1/room-votes", token, data, htmx=htmx)
-    assert response.status_code == 422
-    assert rendered == (["partial/ballot.html"] if htmx else ["program.html"])
-    page = response.get_data(as_text=True)
-    if field == "voter":
-        assert field_error(response, "voter")
-    else:  # the facilitator's own form must say what was wrong with the choice
-        assert re.search(r'<p class="field-error"[^>]*>[^<]+</p>', page), (
-            "no message shown to the facilitator")
-    assert snapshot(db) == before
-
-
-# --- the live tally ---------------------------------------------------------------------------
-
-def test_tally_fragment(client, db, people, rendered):
-    """htmx's polling gets the data-tally fragment alone, with the current counts."""
-    arrange(db, people, "voting")
-    commands_vote(db, people["warga1"], "agree")
-    commands_vote(db, people["warga2"], "agree")
-    commands_vote(db, people["warga3"], "abstain")
-    login_as(client, people["warga4"])
-    rendered.clear()
-    response = client.get("/programs/1/tally", headers=HX)
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert rendered == ["partial/tally.html"]
-    assert "base.html" not in rendered
-    assert is_fragment(response)
-    assert page.lstrip().startswith('<div id="tally"')
-    assert "data-tally" in page
-    assert re.search(r'data-count="agree">.*?<strong>2</strong>', page, re.S)
-    assert re.search(r'data-count="abstain">.*?<strong>1</strong>', page, re.S)
-    assert 'hx-get="/programs/1/tally"' in page
-    assert 'hx-trigger="every 1s"' in page
-
-
-def test_tally_without_htmx_goes_to_the_ballot(client, db, people, rendered):
-    """Without JavaScript the count is read on the program page, at the ballot."""
-    arrange(db, people, "voting")
-    login_as(client, people["warga4"])
-    rendered.clear()
-    response = client.get("/programs/1/tally")
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/programs/1#ballot"
-    assert rendered == []
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert 'id="tally"' in page and "data-tally" in page
-
-
-def test_tally_when_the_vote_is_closed(client, people):
-    """With no open ballot the tally stops polling and points to the result."""
-    login_as(client, people["warga4"])
-    response = client.get("/programs/1/tally", headers=HX)
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "data-tally" in page
-    assert "hx-get" not in page
-
-
-def test_tally_requires_login(client):
-    """The tally sends an anonymous visitor to log in."""
-    response = client.get("/programs/1/tally", headers=HX)
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login?next=")
-
-
-# --- comments ----------------------------------------------------------------------------------
-
-def test_comment_as_form_redirects(client, db, people, rendered):
-    """A plain comment is stored and redirects to the discussion."""
-    token = login_as(client, people["warga1"])
-    rendered.clear()
-    response = send(client, "/programs/1/comments", token,
-                    {"stance": "support", "body": "Saya setuju, saluran sering banjir."})
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/programs/1#comments"
-    assert rendered == []
-    assert counts(db)["Comment"] == 1
-    page = client.get("/programs/1").get_data(as_text=True)
-    assert "Saya setuju, saluran sering banjir." in page
-    assert 'class="comment stance-support"' in page
-
-
-def test_comment_with_htmx_swaps_the_discussion(client, db, people, rendered):
-    """htmx gets the comments fragment alone, with the new comment and its author."""
-    token = login_as(client, people["kades"])
-    rendered.clear()
-    response = send(client, "/programs/1/comments", token,
-                    {"stance": "question", "body": "Berapa meter salurannya?"}, htmx=True)
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert rendered == ["partial/comments.html"]
-    assert "base.html" not in rendered
-    assert is_fragment(response)
-    assert page.lstrip().startswith('<section id="comments"')
-    assert "Berapa meter salurannya?" in page
-    assert "Bapak Hasan (Kepala Desa)" in page
-    assert 'class="comment stance-question"' in page
-
-
-INVALID_COMMENTS = [
-    ("empty body", {"stance": "support", "body": ""}, "body"),
-    ("blank body", {"stance": "support", "body": " \n\t "}, "body"),
-    ("no body", {"stance": "support"}, "body"),
-    ("body too long", {"stance": "concern", "body": "a" * 4001}, "body"),
-    ("no stance", {"body": "Bagus."}, "stance"),
-    ("unknown stance", {"stance": "angry", "body": "Bagus."}, "stance"),
-]
-
-
-@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
-@pytest.mark.parametrize(("problem", "data", "field"), INVALID_COMMENTS,
-                         ids=[r[0] for r in INVALID_COMMENTS])
-def test_invalid_comment(client, db, people, rendered, problem, data, field, htmx):
-    """A bad comment is 422 with the message at its field, and nothing is stored."""
-    token = login_as(client, people["warga1"])
-    before = snapshot(db)
-    rendered.clear()
-    response = send(client, "/programs/1/comments", token, data, htmx=htmx)
-    assert response.status_code == 422
-    assert rendered == (["partial/comments.html"] if htmx else ["program.html"])
-    assert is_fragment(response) == htmx
-    assert field_error(response, field)
-    assert snapshot(db) == before
-
-
-def test_empty_comment_message(client, people):
-    """An empty comment is told to write something first."""
-    token = login_as(client, people["warga1"])
-    response = send(client, "/programs/1/comments", token, {"stance": "support", "body": ""})
-    assert response.status_code == 422
-    assert field_error(response, "body") == "Write your comment first."
-
-
-def test_comment_is_escaped(client, db, people):
-    """A comment is shown as text: markup in it is escaped, never run."""
-    token = login_as(client, people["warga1"])
-    body = "<script>alert(1)</script> & <img src=x onerror=alert(2)>"
-    response = send(client, "/programs/1/comments", token, {"stance": "concern", "body": body},
-                    htmx=True)
-    page = response.get_data(as_text=True) + client.get("/programs/1").get_data(as_text=True)
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(2)&gt;" in page
-    assert "<script>alert(1)" not in page
-    assert "<img src=x" not in page
-
-
-NUL_INPUTS = [
-    # (where the NUL character is, state, who, url, form)
-    ("comment body", "proposed", "warga1", "/programs/1/comments",
-     {"stance": "support", "body": "ok\x00ok"}),
-    ("program title", "proposed", "warga1", "/rounds/1/programs/new",
-     {**VALID_PROGRAM, "title": "Air\x00bersih"}),
-    ("program problem", "proposed", "warga1", "/rounds/1/programs/new",
-     {**VALID_PROGRAM, "problem": "Air\x00kotor"}),
-    ("block reason", "voting", "warga1", "/programs/1/votes",
-     {"choice": "block", "reason": "tidak\x00setuju"}),
-    ("transition reason", "discussion", "pendamping", "/programs/1/transitions/reject",
-     {"reason": "alasan\x00", "confirm": "yes"}),
-]
-
-
-@pytest.mark.parametrize(("where", "state", "username", "url", "data"), NUL_INPUTS,
-                         ids=[row[0] for row in NUL_INPUTS])
-def test_nul_character_is_never_a_server_error(client, db, people, where, state, username, url,
-                                               data):
-    """A NUL character (which PostgreSQL text cannot hold) is refused or stored, never a 500."""
-    arrange(db, people, state)
-    token = login_as(client, people[username])
-    before = snapshot(db)
-    response = send(client, url, token, data)
-    assert response.status_code in (302, 422)
-    assert (snapshot(db) == before) == (response.status_code == 422)
-
-
-def test_no_comments_on_a_closed_program(client, db, people):
-    """A withdrawn program takes no more comments (409)."""
-    arrange(db, people, "withdrawn")
-    token = login_as(client, people["warga1"])
-    before = snapshot(db)
-    response = send(client, "/programs/1/comments", token, {"stance": "support", "body": "Ya"})
-    assert response.status_code == 409
-    assert snapshot(db) == before
 
 
 # --- the whole locality process, through HTTP ------------------------------------------------

@@ -18,6 +18,7 @@ from tests.helpers import (
     PROGRAM,
     VALID_PROGRAM,
     db_state,
+    field_error,
     login_as,
     send,
     utcnow,
@@ -263,12 +264,6 @@ def test_a_title_of_invisible_characters_is_empty(client, db, people, title):
 
 # --- length limits: refused whole, told beside the field -------------------------------------
 
-def field_error(response, element_id) -> str | None:
-    match = re.search(rf'<p class="field-error"[^>]* id="{element_id}-error">([^<]+)</p>',
-                      response.get_data(as_text=True))
-    return html.unescape(match.group(1)) if match else None
-
-
 def reasons_stored(db) -> list:
     rows = db.exec(select(Event.transition, Event.payload).order_by(Event.id)).all()
     db.commit()
@@ -453,3 +448,33 @@ def test_no_empty_message_is_a_list_item(app, client, db, people, lang):
                 shown.add(message)
     # The empty draft shows its empty discussion and history (as sentences).
     assert shown >= set(messages[:2]), shown
+
+
+# --- a NUL character, which PostgreSQL text cannot hold ------------------------------------
+
+NUL_INPUTS = [
+    # (where the NUL character is, state, who, url, form)
+    ("comment body", "proposed", "warga1", "/programs/1/comments",
+     {"stance": "support", "body": "ok\x00ok"}),
+    ("program title", "proposed", "warga1", "/rounds/1/programs/new",
+     {**VALID_PROGRAM, "title": "Air\x00bersih"}),
+    ("program problem", "proposed", "warga1", "/rounds/1/programs/new",
+     {**VALID_PROGRAM, "problem": "Air\x00kotor"}),
+    ("block reason", "voting", "warga1", "/programs/1/votes",
+     {"choice": "block", "reason": "tidak\x00setuju"}),
+    ("transition reason", "discussion", "pendamping", "/programs/1/transitions/reject",
+     {"reason": "alasan\x00", "confirm": "yes"}),
+]
+
+
+@pytest.mark.parametrize(("where", "state", "username", "url", "data"), NUL_INPUTS,
+                         ids=[row[0] for row in NUL_INPUTS])
+def test_nul_character_is_never_a_server_error(client, db, people, where, state, username, url,
+                                               data):
+    """A NUL character (which PostgreSQL text cannot hold) is refused or stored, never a 500."""
+    arrange(db, people, state)
+    token = login_as(client, people[username])
+    before = db_state(db)
+    response = send(client, url, token, data)
+    assert response.status_code in (302, 422)
+    assert (db_state(db) == before) == (response.status_code == 422)
