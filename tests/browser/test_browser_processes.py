@@ -14,8 +14,8 @@ Each test also sends one person through the key page with JavaScript off, so the
 finding form and the supporter button are exercised as plain forms too.
 
 The browser, the per-person contexts and every guard (console errors and CSP violations,
-page errors, 5xx answers, requests leaving the live server) come from ``test_browser``;
-only the public contract of DESIGN.md (``data-*`` markers, field names, ``#why-<step>``
+page errors, 5xx answers, requests leaving the live server) come from support.py and
+conftest.py beside this module; only the public contract of DESIGN.md (``data-*`` markers, field names, ``#why-<step>``
 for the reason a step is not yet possible) is relied on, not the wording.
 """
 import os
@@ -27,10 +27,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_browser import (  # noqa: F401
+from tests.browser.support import (
     PROGRAM_URL,
     assert_not_reloaded,
-    browser,
     comment,
     doing,
     fire,
@@ -38,8 +37,6 @@ from tests.browser.test_browser import (  # noqa: F401
     open_program,
     screenshot,
     tally_count,
-    village,
-    village_without_js,
     vote,
     vote_as,
 )

@@ -7,22 +7,20 @@ page errors and requests leaving the live server are collected and must stay emp
 
 SQLite only: what is spoken does not depend on the database.
 """
-import os
 from pathlib import Path
 
 import pytest
 from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 
-from tests.browser.test_browser import Village, browser  # noqa: F401  (fixture)
+from tests.axe import AXE
+from tests.browser.support import Village
 from tests.helpers import PROGRAM
 from workflow.engine.processes import STATE_LABELS
 from workflow.models import Program
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-AXE = os.path.join(ROOT, "node_modules", "axe-core", "axe.min.js")
 LISTEN = "[data-listen]"
 
 # A speech synthesis that records instead of speaking.

@@ -26,7 +26,6 @@ from werkzeug.serving import make_server
 from app import create_app
 from tests.arrange import draft_by
 from tests.axe import axe_violations, report
-from tests.browser.test_browser import browser  # noqa: F401
 from tests.catalogue import PEOPLE, arrange_village, pages_for
 from tests.helpers import utcnow
 from workflow.core.db import ENGINE_KEY

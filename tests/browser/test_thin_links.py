@@ -24,7 +24,6 @@ from flask import Response
 from sqlmodel import select
 
 from tests.arrange import arrange
-from tests.browser.test_browser import browser  # noqa: F401
 from tests.catalogue import PEOPLE, arrange_village, pages_for
 from tests.helpers import HX, login_as, utcnow
 from workflow.demo import PASSWORD

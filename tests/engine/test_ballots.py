@@ -1,4 +1,4 @@
-"""Ballot rules (workflow/voting.py): pure, no database, no app."""
+"""Ballot rules (workflow/engine/ballots.py): pure, no database, no app."""
 from fractions import Fraction
 
 import pytest

@@ -1,7 +1,7 @@
-"""The calendar rules (workflow/dates.py): pure, the clock and the zone passed in.
+"""The calendar rules (workflow/engine/dates.py): pure, the clock and the zone passed in.
 
 The HTTP side (the default delivery date, the date limits, how pages show dates) is tested
-with the steps in tests/test_participation.py.
+with the steps in tests/assessment/test_planning.py and tests/organizing/test_action.py.
 """
 from datetime import date, datetime, timedelta
 

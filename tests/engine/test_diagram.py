@@ -1,4 +1,4 @@
-"""The process diagram: the pure layout (workflow/diagram.py) and its SVG partial.
+"""The process diagram: the pure layout (workflow/engine/diagram.py) and its SVG partial.
 
 The layout tests need no Flask; the render tests build a bare app (no seeded
 database is needed to render a partial) and parse the output as XML.

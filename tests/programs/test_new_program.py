@@ -164,7 +164,7 @@ def test_simultaneous_double_submit_makes_one_program(app, db, people, monkeypat
 
 def test_submission_key_is_not_shared_across_forms(client, db, people):
     """Two forms with different keys make two programs. (Identical words by the same
-    author make one: see tests/test_drafts.py, Back then Save.)"""
+    author make one: see tests/drafting/test_drafts.py, Back then Save.)"""
     token = login_as(client, people["warga1"])
     before = counts(db)
     for key in ("satu", "dua"):

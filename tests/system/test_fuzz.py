@@ -371,7 +371,7 @@ def recipe_for(endpoint: str) -> Recipe:
     recipe = RECIPES.get(endpoint)
     assert recipe is not None, (
         f"the POST route {endpoint} ({POST_RULES[endpoint].rule}) has no fuzz recipe: add "
-        "its actor, URL variables and fields to RECIPES in tests/test_fuzz.py")
+        "its actor, URL variables and fields to RECIPES in tests/system/test_fuzz.py")
     variables = set(rule_variables(POST_RULES[endpoint]))
     assert variables == set(recipe.url), (
         f"{endpoint}: the rule's URL variables {sorted(variables)} differ from the recipe's "

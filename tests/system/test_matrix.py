@@ -337,7 +337,7 @@ WRITES_NOTHING = {"auth.language"}    # only the cookie changes
 
 def transition_target(template: str, stage: str, name: str):
     # confirm=yes as the confirmation form sends it: who may do what, not the "are you
-    # sure?" (tests/test_confirm_and_refusals.py), decides the outcome here.
+    # sure?" (tests/programs/test_confirm_and_refusals.py), decides the outcome here.
     form = {**STEP_FORM.get(name, {}), "expected_state": STATE_OF_STAGE.get(stage, stage),
             "confirm": "yes"}
     return ((template, stage), lambda w: f"/programs/{w.program}/transitions/{name}",
