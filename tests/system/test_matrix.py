@@ -17,7 +17,9 @@ endpoint and method, the outcome class each actor must get:
 and plausible valid form data, so the outcome is about who asks, not what they typed.
 
 Every request is also checked against the database: a refused request (and any GET)
-leaves everything as it was; an ``ok`` POST that is meant to write really wrote.
+leaves everything as it was; an ``ok`` POST that is meant to write really wrote. A refused
+request (403, 404, 409) of a page or form is answered with the refusal (``id="refused"``),
+the API's in JSON.
 
 A route added to the app without an entry here fails (its generated cases fail, and so
 does ``test_every_route_has_an_entry``); an entry for a route that is gone fails
@@ -333,6 +335,8 @@ HTMX_GETS = {"voting.tally"}        # polled by htmx; a plain GET is only sent t
 CHECKS_PASSWORD = {("auth.login", "POST"), ("account.password", "POST"),
                    ("account.delete", "POST")}
 WRITES_NOTHING = {"auth.language"}    # only the cookie changes
+REFUSALS = {"forbidden", "hidden", "conflict"}   # answered with the refusal page or fragment
+JSON_ENDPOINTS = {"api.program"}                 # refuses in JSON instead
 
 
 def transition_target(template: str, stage: str, name: str):
@@ -495,13 +499,16 @@ def test_matrix(endpoint, method, step, actor, request, monkeypatch, client, db,
         else:
             response = send(client, url, token, form_of(world))
         got = outcome(response, url)
-        detail = f"{response.status_code} {response.get_data(as_text=True)[:300]!r}"
+        body = response.get_data(as_text=True)
+        detail = f"{response.status_code} {body[:300]!r}"
     except Exception as error:  # TESTING propagates a 500 as the exception itself
-        got, detail = "error", repr(error)
+        got, body, detail = "error", "", repr(error)
     after = everything(db)
 
     assert got == expected, (
         f"{actor} {method} {url}: expected {expected}, got {got} ({detail})")
+    if got in REFUSALS and endpoint not in JSON_ENDPOINTS:
+        assert 'id="refused"' in body, f"{actor} {method} {url}: {got} without the refusal"
     if method == "GET" or got != "ok":
         assert after == before, f"{actor} {method} {url} ({got}) changed the database"
     elif endpoint not in WRITES_NOTHING and not (endpoint == "auth.logout" and me is None):
