@@ -150,16 +150,6 @@ def is_fragment(response) -> bool:
 
 ACCOUNTS = {"resident": "warga5", "author": "warga2", "facilitator": "pendamping",
             "official": "kades", "admin": "admin"}
-ROLES = ("anonymous", "resident", "author", "facilitator", "official", "admin", "outsider")
-
-
-def user_for(request, people, role, accounts=ACCOUNTS):
-    """The account playing ``role``; None for anonymous."""
-    if role == "anonymous":
-        return None
-    if role == "outsider":
-        return request.getfixturevalue("outsider").user
-    return people[accounts[role]]
 
 
 def refusal_text(response) -> str:
@@ -252,25 +242,6 @@ def post_step(client, people, program_id, name, username="pendamping", htmx=Fals
     if rendered is not None:
         rendered.clear()
     return send(client, f"/programs/{program_id}/transitions/{name}", token, data, htmx=htmx)
-
-
-def expect_status(role, allowed) -> int:
-    if role == "anonymous":
-        return 302
-    if role == "outsider":
-        return 404
-    return 302 if role in allowed else 403
-
-
-def check_refused(response, role, status, program_id, anchor):
-    """The response of the authorisation tables, by role."""
-    assert response.status_code == status, response.get_data(as_text=True)[:2000]
-    if role == "anonymous":
-        assert response.headers["Location"].startswith("/login?next=/programs/")
-    elif status == 302:
-        assert response.headers["Location"] == f"/programs/{program_id}#{anchor}"
-    else:
-        assert 'id="refused"' in response.get_data(as_text=True)
 
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None}

@@ -240,15 +240,6 @@ def test_a_save_over_a_newer_version_answers_409_and_shows_both(client, db, peop
         "Judul dari tab dua", 3)
 
 
-@pytest.mark.parametrize("username, status", [("pendamping", 403), ("warga5", 404)])
-def test_only_an_author_edits(client, db, people, draft, username, status):
-    token = login_as(client, people[username])
-    before = db_state(db)
-    assert send(client, f"/programs/{draft}/edit", token,
-                edit_form(draft, title="Diambil alih")).status_code == status
-    assert db_state(db) == before
-
-
 def test_a_submitted_program_is_no_longer_edited_or_deleted(client, db, people, draft):
     commands.fire_transition(db, people["warga1"], draft, "submit", utcnow())
     token = login_as(client, people["warga1"])

@@ -4,13 +4,12 @@ import re
 import pytest
 from sqlmodel import select
 
-from tests import helpers
 from tests.arrange import (
-    AUTHOR,
     arrange,
     fire,
 )
 from tests.helpers import (
+    ACCOUNTS,
     PROGRAM,
     events_of,
     login_as,
@@ -18,15 +17,6 @@ from tests.helpers import (
 )
 from workflow.engine.processes import STATE_LABELS
 from workflow.models import User
-
-ACCOUNTS = {"resident": "warga5", "author": AUTHOR, "facilitator": "pendamping",
-            "official": "kades", "admin": "admin"}
-
-
-def user_for(request, people, role):
-    """The account playing ``role`` here, where warga1 authors the programs."""
-    return helpers.user_for(request, people, role, ACCOUNTS)
-
 
 # --- the history page -----------------------------------------------------------------------------
 
@@ -44,7 +34,7 @@ def test_history_page_for_members(client, db, people, rendered, role):
     fire(db, people, PROGRAM, "return", "kades", reason=RETURN_REASON)
     names = dict(db.exec(select(User.username, User.display_name)).all())
     db.commit()
-    login_as(client, people[{**ACCOUNTS, "author": "warga2"}[role]])
+    login_as(client, people[ACCOUNTS[role]])  # the author: warga2, of program 1
     rendered.clear()
     response = client.get(f"/programs/{PROGRAM}/history")
     page = response.get_data(as_text=True)

@@ -8,12 +8,11 @@ import time
 import pytest
 from sqlmodel import select
 
-from tests.arrange import arrange, draft_by
+from tests.arrange import arrange
 from tests.helpers import (
     ACCOUNTS,
     HX,
     PROGRAM,
-    ROLES,
     ballots_of,
     events_of,
     is_fragment,
@@ -24,7 +23,6 @@ from tests.helpers import (
     snapshot,
     state_of,
     steps_on,
-    user_for,
 )
 from workflow.core import audit
 from workflow.engine.processes import STATE_LABELS
@@ -163,73 +161,9 @@ def test_refused_transition_with_htmx_is_a_fragment(client, db, people, rendered
     assert refusal_text(response)
 
 
-# --- who may do what: every state-changing route, every role -------------------------------
-
-ROUTES = {
-    # route: (state of the program, url, form data)
-    "submit": ("draft", "/programs/{id}/transitions/submit", {}),
-    # Steps that cannot be undone go through with confirm=yes (the confirmation form's).
-    "withdraw": ("proposed", "/programs/{id}/transitions/withdraw", {"confirm": "yes"}),
-    "open_discussion": ("proposed", "/programs/{id}/transitions/open_discussion", {}),
-    "open_voting": ("discussion", "/programs/{id}/transitions/open_voting", {}),
-    "close_voting": ("voting", "/programs/{id}/transitions/close_voting", {}),
-    "reject": ("discussion", "/programs/{id}/transitions/reject",
-               {"reason": "Sudah ditangani kabupaten.", "confirm": "yes"}),
-    "approve": ("agreed", "/programs/{id}/transitions/approve", {"confirm": "yes"}),
-    "return": ("agreed", "/programs/{id}/transitions/return",
-               {"reason": "Biaya perlu dihitung ulang."}),
-    "start_implementation": ("approved", "/programs/{id}/transitions/start_implementation", {}),
-    "vote": ("voting", "/programs/{id}/votes", {"choice": "agree"}),
-    "room_vote": ("voting", "/programs/{id}/room-votes", {"voter": "warga11", "choice": "agree"}),
-    "comment": ("proposed", "/programs/{id}/comments",
-                {"stance": "question", "body": "Kapan mulai dikerjakan?"}),
-}
-ALLOWED = {
-    "submit": {"author"},
-    "withdraw": {"author"},
-    "open_discussion": {"facilitator"},
-    "open_voting": {"facilitator"},
-    "close_voting": {"facilitator"},
-    "reject": {"facilitator"},
-    "approve": {"official"},
-    "return": {"official"},
-    "start_implementation": {"facilitator", "official"},
-    "vote": {"resident", "author"},
-    "room_vote": {"facilitator"},
-    "comment": {"resident", "author", "facilitator", "official", "admin"},
-}
-MATRIX = [(route, role) for route in ROUTES for role in ROLES]
-
-
-def expected_status(route, role):
-    if role == "anonymous":
-        return 302
-    if role == "outsider":
-        return 404
-    if ROUTES[route][0] == "draft" and role not in ("author", "facilitator"):
-        return 404  # someone else's draft does not exist for them, as for an outsider
-    return 302 if role in ALLOWED[route] else 403
-
-
-@pytest.mark.parametrize(("route", "role"), MATRIX, ids=[f"{r}-{w}" for r, w in MATRIX])
-def test_authorisation(client, db, people, request, route, role):
-    """Allowed roles succeed; others 403, outsiders 404, anonymous to login; no partial change."""
-    state, url, data = ROUTES[route]
-    program_id = draft_by(db, people, "warga2") if state == "draft" else arrange(db, people, state)
-    data = {k: (str(people[v].id) if k == "voter" else v) for k, v in data.items()}
-    token = login_as(client, user_for(request, people, role))
-    before = snapshot(db)
-    response = send(client, url.format(id=program_id), token, data)
-    status = expected_status(route, role)
-    assert response.status_code == status, response.get_data(as_text=True)[:2000]
-    if role == "anonymous":
-        assert response.headers["Location"].startswith("/login?next=")
-    elif status == 302:
-        assert response.headers["Location"].startswith(f"/programs/{program_id}")
-    else:
-        assert 'id="refused"' in response.get_data(as_text=True)
-    assert (snapshot(db) != before) == (status == 302 and role != "anonymous")
-
+# --- refusals that say why ------------------------------------------------------------------
+# Who may fire each step, vote, record a room vote and comment, for every role, is the
+# matrix's (tests/system/test_matrix.py); here the refusals' own words.
 
 def test_official_cannot_approve_what_is_not_agreed(client, db, people):
     """Approving a program still in discussion is a conflict (409), and nothing moves."""
