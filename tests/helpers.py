@@ -192,18 +192,8 @@ def supporters_of(db, program_id) -> list:
     return list(rows)
 
 
-def everything(db) -> tuple:
-    """snapshot() plus the findings and supporters, which these routes write."""
-    rows = (db.exec(select(Finding.id, Finding.program_id, Finding.indicator, Finding.value,
-                           Finding.unit, Finding.source, Finding.observed_on)
-                    .order_by(Finding.id)).all(),
-            db.exec(select(Supporter.program_id, Supporter.user_id)
-                    .order_by(Supporter.id)).all())
-    db.commit()
-    return snapshot(db), [tuple(r) for r in rows[0]], [tuple(r) for r in rows[1]]
-
-
-def ballots_of(db, program_id) -> list:
+def ballots_of(db, program_id: int = PROGRAM) -> list:
+    """[(kind, open, passed)] of the program's ballots, oldest first."""
     rows = db.exec(select(Ballot.kind, Ballot.closed_at.is_(None), Ballot.passed)
                    .where(Ballot.program_id == program_id).order_by(Ballot.id)).all()
     db.commit()
@@ -235,13 +225,18 @@ def page_of(client, program_id) -> str:
     return response.get_data(as_text=True)
 
 
+def step(client, token, program_id, name, htmx=False, **data):
+    """POST step ``name`` of a program with ``token`` (the session's, from ``login_as``)."""
+    return send(client, f"/programs/{program_id}/transitions/{name}", token, data, htmx=htmx)
+
+
 def post_step(client, people, program_id, name, username="pendamping", htmx=False,
               rendered=None, **data):
     """Log in as ``username`` and post step ``name`` (``rendered`` is cleared after the login)."""
     token = login_as(client, people[username])
     if rendered is not None:
         rendered.clear()
-    return send(client, f"/programs/{program_id}/transitions/{name}", token, data, htmx=htmx)
+    return step(client, token, program_id, name, htmx=htmx, **data)
 
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None}

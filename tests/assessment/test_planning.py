@@ -21,7 +21,6 @@ from tests.helpers import (
     ballots_of,
     db_state,
     events_of,
-    everything,
     field_error,
     findings_of,
     is_fragment,
@@ -33,6 +32,7 @@ from tests.helpers import (
     send,
     snapshot,
     state_of,
+    step,
     steps_on,
     utcnow,
     votes_of,
@@ -184,7 +184,7 @@ def test_invalid_new_finding(client, db, people, rendered, problem, changes, fie
     """A bad finding is 422 with the message at its field, what was typed kept, nothing saved."""
     program_id = planning(db, people, "assessment")
     token = login_as(client, people["pendamping"])
-    before = everything(db)
+    before = db_state(db)
     rendered.clear()
     data = finding_data(changes)
     response = send(client, f"/programs/{program_id}/findings", token, data, htmx=htmx)
@@ -197,7 +197,7 @@ def test_invalid_new_finding(client, db, people, rendered, problem, changes, fie
                      rf'aria-invalid="true"', page)
     if field != "source":  # what was typed is given back, so nothing has to be typed again
         assert 'value="Survei kader posyandu"' in page
-    assert everything(db) == before
+    assert db_state(db) == before
 
 
 @pytest.mark.parametrize(("problem", "changes", "field", "message"), INVALID_FINDINGS,
@@ -207,13 +207,13 @@ def test_invalid_correction(client, db, people, problem, changes, field, message
     program_id = planning(db, people, "assessment")
     fid = add_finding(db, people, program_id).id
     token = login_as(client, people["pendamping"])
-    before = everything(db)
+    before = db_state(db)
     response = send(client, f"/programs/{program_id}/findings/{fid}", token,
                     finding_data(changes))
     assert response.status_code == 422
     assert field_error(response, f"finding-{fid}-{field}") == message
     assert field_error(response, f"finding-new-{field}") is None
-    assert everything(db) == before
+    assert db_state(db) == before
 
 
 FINDING_ROUTES = {
@@ -258,11 +258,11 @@ def test_findings_only_during_assessment(client, db, people, route, state):
     program_id, fid = _finding_outside_assessment(db, people, state)
     url, data = FINDING_ROUTES[route]
     token = login_as(client, people["pendamping"])
-    before = everything(db)
+    before = db_state(db)
     response = send(client, url.format(id=program_id, fid=fid), token, data)
     assert response.status_code == 409
     assert STATE_LABELS["assessment"] in refusal_text(response)
-    assert everything(db) == before
+    assert db_state(db) == before
     assert f"/programs/{program_id}/findings" not in page_of(client, program_id)
 
 
@@ -274,29 +274,29 @@ def test_finding_of_another_program_is_404(client, db, people, rendered, route):
     theirs = add_finding(db, people, other).id
     url, data = FINDING_ROUTES[route]
     token = login_as(client, people["pendamping"])
-    before = everything(db)
+    before = db_state(db)
     for fid in (theirs, 987654):
         rendered.clear()
         response = send(client, url.format(id=mine, fid=fid), token, data)
         assert response.status_code == 404
         assert rendered == ["refused.html"]
-    assert everything(db) == before
+    assert db_state(db) == before
 
 
 def test_findings_of_unknown_program_is_404(client, db, people):
     token = login_as(client, people["pendamping"])
-    before = everything(db)
+    before = db_state(db)
     assert send(client, "/programs/999/findings", token, GOOD_FINDING).status_code == 404
-    assert everything(db) == before
+    assert db_state(db) == before
 
 
 def test_findings_on_a_locality_program_are_refused(client, db, people):
     """Program 1 follows the locality template: it has no assessment to add findings to."""
     token = login_as(client, people["pendamping"])
-    before = everything(db)
+    before = db_state(db)
     response = send(client, f"/programs/{PROGRAM}/findings", token, GOOD_FINDING)
     assert response.status_code == 409
-    assert everything(db) == before
+    assert db_state(db) == before
 
 
 def test_finding_is_escaped(client, db, people):
@@ -321,22 +321,22 @@ def test_publish_refused_until_a_finding_has_a_source(client, db, people):
     page = page_of(client, program_id)
     assert re.search(r'data-transition="publish_findings"[^>]*\s+disabled', page)
     assert "source" in re.search(r'id="why-publish_findings">([^<]*)<', page).group(1)
-    before = everything(db)
-    response = post_step(client, people, program_id, "publish_findings",
-                         expected_state="assessment")
+    token = login_as(client, people["pendamping"])
+    before = db_state(db)
+    response = step(client, token, program_id, "publish_findings", expected_state="assessment")
     assert response.status_code == 409
     assert "source" in refusal_text(response)
-    assert everything(db) == before
+    assert db_state(db) == before
     # A finding without a source (arranged directly: the form cannot make one) is not enough.
     db.add(Finding(program_id=program_id, recorded_by=people["pendamping"].id,
                    created_at=utcnow(), indicator="Sumur", value="3", source=""))
     db.commit()
-    before = everything(db)
-    response = post_step(client, people, program_id, "publish_findings",
-                         expected_state="assessment")
+    token = login_as(client, people["pendamping"])
+    before = db_state(db)
+    response = step(client, token, program_id, "publish_findings", expected_state="assessment")
     assert response.status_code == 409
     assert "source" in refusal_text(response)
-    assert everything(db) == before
+    assert db_state(db) == before
     assert ballots_of(db, program_id) == []
     token = login_as(client, people["pendamping"])
     # With a sourced finding, recorded through the form, the findings are published.
@@ -400,14 +400,15 @@ def test_advisory_poll_open_or_secret(client, db, people, secret):
 def test_recommend_needs_a_reason(client, db, people, rendered, reason):
     """Recommending without the recommendation written is 422 at its field; nothing changes."""
     program_id = planning(db, people, "consultation")
-    before = everything(db)
-    response = post_step(client, people, program_id, "recommend", reason=reason,
-                         expected_state="consultation", rendered=rendered)
+    token = login_as(client, people["pendamping"])
+    rendered.clear()
+    before = db_state(db)
+    response = step(client, token, program_id, "recommend", reason=reason, expected_state="consultation")
     assert response.status_code == 422
     assert rendered == ["program.html"]
     assert field_error(response, "recommend-reason")
     assert '<textarea id="reason-recommend" name="reason"' in response.get_data(as_text=True)
-    assert everything(db) == before
+    assert db_state(db) == before
     assert ballots_of(db, program_id) == [("advisory", True, None)]
 
 
@@ -454,12 +455,12 @@ def test_advisory_poll_binds_nobody(client, db, people):
 @pytest.mark.parametrize("name", ["return", "reject"])
 def test_official_return_and_reject_need_a_reason(client, db, people, name):
     program_id = planning(db, people, "agreed")
-    before = everything(db)
-    response = post_step(client, people, program_id, name, "kades", reason=" ",
-                         expected_state="agreed")
+    token = login_as(client, people["kades"])
+    before = db_state(db)
+    response = step(client, token, program_id, name, reason=" ", expected_state="agreed")
     assert response.status_code == 422
     assert field_error(response, f"{name}-reason")
-    assert everything(db) == before
+    assert db_state(db) == before
 
 
 def test_official_returns_to_assessment(client, db, people):

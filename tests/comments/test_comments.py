@@ -5,11 +5,11 @@ import pytest
 from tests.arrange import arrange
 from tests.helpers import (
     counts,
+    db_state,
     field_error,
     is_fragment,
     login_as,
     send,
-    snapshot,
 )
 
 # --- comments ----------------------------------------------------------------------------------
@@ -62,14 +62,14 @@ INVALID_COMMENTS = [
 def test_invalid_comment(client, db, people, rendered, problem, data, field, htmx):
     """A bad comment is 422 with the message at its field, and nothing is stored."""
     token = login_as(client, people["warga1"])
-    before = snapshot(db)
+    before = db_state(db)
     rendered.clear()
     response = send(client, "/programs/1/comments", token, data, htmx=htmx)
     assert response.status_code == 422
     assert rendered == (["partial/comments.html"] if htmx else ["program.html"])
     assert is_fragment(response) == htmx
     assert field_error(response, field)
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 def test_empty_comment_message(client, people):
@@ -96,7 +96,7 @@ def test_no_comments_on_a_closed_program(client, db, people):
     """A withdrawn program takes no more comments (409)."""
     arrange(db, people, "withdrawn")
     token = login_as(client, people["warga1"])
-    before = snapshot(db)
+    before = db_state(db)
     response = send(client, "/programs/1/comments", token, {"stance": "support", "body": "Ya"})
     assert response.status_code == 409
-    assert snapshot(db) == before
+    assert db_state(db) == before

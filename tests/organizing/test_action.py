@@ -22,7 +22,6 @@ from tests.helpers import (
     ballots_of,
     db_state,
     events_of,
-    everything,
     field_error,
     freeze_web_clock,
     login_as,
@@ -32,6 +31,7 @@ from tests.helpers import (
     refusal_text,
     send,
     state_of,
+    step,
     steps_on,
     supporters_of,
     utcnow,
@@ -68,18 +68,18 @@ def test_supporters_only_while_organizing(client, db, people, route, state):
     """Outside organising, joining and leaving are a conflict (409) and nothing changes."""
     program_id = action(db, people, state)
     token = login_as(client, people["warga2"])  # a supporter from the voting state on
-    before = everything(db)
+    before = db_state(db)
     response = send(client, SUPPORT_ROUTES[route].format(id=program_id), token)
     assert response.status_code == 409
     assert STATE_LABELS["organizing"] in refusal_text(response)
-    assert everything(db) == before
+    assert db_state(db) == before
 
 
 def test_support_on_a_locality_program_is_refused(client, db, people):
     token = login_as(client, people["warga5"])
-    before = everything(db)
+    before = db_state(db)
     assert send(client, f"/programs/{PROGRAM}/supporters", token).status_code == 409
-    assert everything(db) == before
+    assert db_state(db) == before
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
@@ -151,12 +151,12 @@ def test_open_voting_refused_until_enough_supporters(client, db, people, n):
     """open_voting names the missing count; nothing opens."""
     program_id = action(db, people, "organizing")
     join(db, people, program_id, n)
-    before = everything(db)
-    response = post_step(client, people, program_id, "open_voting",
-                         expected_state="organizing")
+    token = login_as(client, people["pendamping"])
+    before = db_state(db)
+    response = step(client, token, program_id, "open_voting", expected_state="organizing")
     assert response.status_code == 409
     assert f"{6 - n} more supporters needed" in refusal_text(response)
-    assert everything(db) == before
+    assert db_state(db) == before
     assert ballots_of(db, program_id) == []
 
 
@@ -242,14 +242,15 @@ def test_invalid_deliver(client, db, people, rendered, problem, changes, field, 
     """A bad demand record is 422 with the message at its field; state unchanged, no event."""
     program_id = action(db, people, "agreed")
     data = {k: v for k, v in {**DEMAND, **changes}.items() if v is not None}
-    before = everything(db)
-    response = post_step(client, people, program_id, "deliver", htmx=htmx,
-                         expected_state="agreed", rendered=rendered, **data)
+    token = login_as(client, people["pendamping"])
+    rendered.clear()
+    before = db_state(db)
+    response = step(client, token, program_id, "deliver", htmx=htmx, expected_state="agreed", **data)
     assert response.status_code == 422
     assert rendered == (["partial/program_main.html"] if htmx else ["program.html"])
     assert field_error(response, f"deliver-{field}") == message
     assert state_of(db, program_id) == "agreed"
-    assert everything(db) == before
+    assert db_state(db) == before
 
 
 # The clock stopped at three times of one UTC day: before midnight in every Indonesian zone
@@ -395,15 +396,16 @@ INVALID_RESPONSES = [
 def test_invalid_response(client, db, people, rendered, problem, data, field, htmx):
     """A bad answer record is 422 with a message at its field, and nothing changes."""
     program_id = action(db, people, "action")
-    before = everything(db)
-    response = post_step(client, people, program_id, "record_response", htmx=htmx,
-                         expected_state="action", rendered=rendered, **data)
+    token = login_as(client, people["pendamping"])
+    rendered.clear()
+    before = db_state(db)
+    response = step(client, token, program_id, "record_response", htmx=htmx, expected_state="action", **data)
     assert response.status_code == 422
     assert rendered == (["partial/program_main.html"] if htmx else ["program.html"])
     assert field_error(response, f"record_response-{field}"), (
         f"no message at the {field} field")
     assert state_of(db, program_id) == "action"
-    assert everything(db) == before
+    assert db_state(db) == before
 
 
 def test_refused_response_goes_back_to_organizing(client, db, people):
@@ -457,12 +459,12 @@ def test_no_official_approval_in_action(client, db, people, name):
     program_id = action(db, people, "agreed")
     login_as(client, people["kades"])
     assert steps_on(page_of(client, program_id)) == []
-    before = everything(db)
-    response = post_step(client, people, program_id, name, "kades",
-                         reason="Disetujui kepala desa.", expected_state="agreed")
+    token = login_as(client, people["kades"])
+    before = db_state(db)
+    response = step(client, token, program_id, name, reason="Disetujui kepala desa.", expected_state="agreed")
     assert response.status_code == 404
     assert state_of(db, program_id) == "agreed"
-    assert everything(db) == before
+    assert db_state(db) == before
 
 
 def test_action_flow_through_http(client, db, people):

@@ -9,16 +9,17 @@ from tests.helpers import (
     LOCALITY_ROUND,
     PROGRAM,
     VALID_PROGRAM,
+    ballots_of,
     counts,
+    db_state,
     events_of,
-    snapshot,
     state_of,
     utcnow,
     votes_of,
 )
 from workflow.core import audit
 from workflow.engine.reasons import Refusal
-from workflow.models import Ballot, Comment, Event, Program, Vote
+from workflow.models import Comment, Event, Program, Vote
 from workflow.programs import commands
 
 
@@ -27,13 +28,6 @@ def refused(call) -> Refusal:
     with pytest.raises(Refusal) as caught:
         call()
     return caught.value
-
-
-def ballots(db) -> list:
-    rows = db.exec(select(Ballot.kind, Ballot.closed_at.is_(None), Ballot.passed)
-                   .where(Ballot.program_id == PROGRAM).order_by(Ballot.id)).all()
-    db.commit()
-    return [tuple(row) for row in rows]
 
 
 def version_of(db, program_id=PROGRAM) -> int:
@@ -91,12 +85,12 @@ REFUSALS = [
 def test_fire_transition_refused(db, users, name, state, username, kind):
     """A refused step raises Refusal of the right kind and leaves no row behind."""
     arrange(db, users, state)
-    before = snapshot(db)
+    before = db_state(db)
     refusal = refused(lambda: commands.fire_transition(db, users[username], PROGRAM, name,
                                                        utcnow()))
     assert refusal.kind == kind
     assert str(refusal.reason)
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 def test_fire_transition_with_reason_keeps_it(db, users):
@@ -115,7 +109,7 @@ def test_fire_transition_with_reason_keeps_it(db, users):
 def test_outsider_is_told_not_found(db, users, outsider, call):
     """To someone from another community the program does not exist, whatever they try."""
     arrange(db, users, "voting")
-    before = snapshot(db)
+    before = db_state(db)
     actor, now = outsider.user, utcnow()
     attempts = {
         "fire_transition": lambda: commands.fire_transition(db, actor, PROGRAM, "close_voting",
@@ -126,22 +120,22 @@ def test_outsider_is_told_not_found(db, users, outsider, call):
         "add_comment": lambda: commands.add_comment(db, actor, PROGRAM, "support", "Ya", now),
     }
     assert refused(attempts[call]).kind == "not_found"
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 def test_outsider_cannot_propose_in_another_round(db, outsider):
     """Another community's round does not exist for an outsider."""
-    before = snapshot(db)
+    before = db_state(db)
     refusal = refused(lambda: commands.create_program(db, outsider.user, LOCALITY_ROUND,
                                                       VALID_PROGRAM, "", utcnow()))
     assert refusal.kind == "not_found"
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 @pytest.mark.parametrize("call", ["fire_transition", "cast_vote", "add_comment"])
 def test_unknown_program_is_not_found(db, users, call):
     """Every command on a program that does not exist is not_found and writes nothing."""
-    before = snapshot(db)
+    before = db_state(db)
     now = utcnow()
     attempts = {
         "fire_transition": lambda: commands.fire_transition(db, users["pendamping"], 999,
@@ -151,7 +145,7 @@ def test_unknown_program_is_not_found(db, users, call):
                                                     now),
     }
     assert refused(attempts[call]).kind == "not_found"
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 def test_double_click_returns_the_program_without_a_second_event(db, users):
@@ -159,22 +153,22 @@ def test_double_click_returns_the_program_without_a_second_event(db, users):
     now = utcnow()
     commands.fire_transition(db, users["pendamping"], PROGRAM, "open_discussion", now,
                              expected_state="proposed")
-    before = snapshot(db)
+    before = db_state(db)
     again = commands.fire_transition(db, users["pendamping"], PROGRAM, "open_discussion", now,
                                      expected_state="proposed")
     assert again.state == "discussion"
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 def test_stale_expected_state_of_another_step_is_a_conflict(db, users):
     """A different step fired on a stale page is refused, even by the same person."""
     commands.fire_transition(db, users["pendamping"], PROGRAM, "open_discussion", utcnow())
-    before = snapshot(db)
+    before = db_state(db)
     refusal = refused(lambda: commands.fire_transition(
         db, users["pendamping"], PROGRAM, "reject", utcnow(), reason="x",
         expected_state="proposed"))
     assert refusal.kind == "conflict"
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 # --- atomicity: a failure half-way keeps nothing ------------------------------------------
@@ -182,7 +176,7 @@ def test_stale_expected_state_of_another_step_is_a_conflict(db, users):
 def test_failure_after_effects_keeps_no_ballot(db, users, monkeypatch):
     """If the event cannot be written after the ballot opened, neither ballot nor state is kept."""
     arrange(db, users, "discussion")
-    before = snapshot(db)
+    before = db_state(db)
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -190,26 +184,26 @@ def test_failure_after_effects_keeps_no_ballot(db, users, monkeypatch):
     monkeypatch.setattr(commands.audit, "append_event", broken)
     with pytest.raises(RuntimeError):
         commands.fire_transition(db, users["pendamping"], PROGRAM, "open_voting", utcnow())
-    assert snapshot(db) == before
-    assert ballots(db) == []
+    assert db_state(db) == before
+    assert ballots_of(db) == []
 
 
 def test_failure_while_closing_keeps_the_ballot_open(db, users, monkeypatch):
     """If closing the vote fails half-way, the ballot stays open and the state stays voting."""
     arrange(db, users, "voting")
-    before = snapshot(db)
+    before = db_state(db)
     monkeypatch.setattr(commands.audit, "append_event",
                         lambda *a, **k: (_ for _ in ()).throw(RuntimeError("crash")))
     with pytest.raises(RuntimeError):
         commands.fire_transition(db, users["pendamping"], PROGRAM, "close_voting", utcnow())
-    assert snapshot(db) == before
-    assert ballots(db) == [("consent", True, None)]
+    assert db_state(db) == before
+    assert ballots_of(db) == [("consent", True, None)]
 
 
 def test_concurrent_change_is_a_conflict_and_keeps_nothing(db, users, monkeypatch):
     """When the program's version moved under the command, it refuses and keeps nothing."""
     arrange(db, users, "discussion")
-    before = snapshot(db)
+    before = db_state(db)
     original = commands._apply_effects
 
     def someone_else_writes(session, *args, **kwargs):
@@ -225,14 +219,14 @@ def test_concurrent_change_is_a_conflict_and_keeps_nothing(db, users, monkeypatc
     refusal = refused(lambda: commands.fire_transition(db, users["pendamping"], PROGRAM,
                                                        "open_voting", utcnow()))
     assert refusal.kind == "conflict"
-    assert snapshot(db) == before
-    assert ballots(db) == []
+    assert db_state(db) == before
+    assert ballots_of(db) == []
 
 
 def test_failed_vote_keeps_nothing(db, users, monkeypatch):
     """A vote written to the session and then failing before the commit is not kept."""
     arrange(db, users, "voting")
-    before = snapshot(db)
+    before = db_state(db)
     original = commands._store_vote
 
     def broken(session, *args, **kwargs):
@@ -243,7 +237,7 @@ def test_failed_vote_keeps_nothing(db, users, monkeypatch):
     monkeypatch.setattr(commands, "_store_vote", broken)
     with pytest.raises(RuntimeError):
         commands.cast_vote(db, users["warga1"], PROGRAM, "agree", "", utcnow())
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 # --- ballots --------------------------------------------------------------------------------
@@ -251,38 +245,38 @@ def test_failed_vote_keeps_nothing(db, users, monkeypatch):
 def test_open_and_close_voting(db, users):
     """open_voting opens a consent ballot; close_voting closes it with the result."""
     arrange(db, users, "voting")
-    assert ballots(db) == [("consent", True, None)]
+    assert ballots_of(db) == [("consent", True, None)]
     for i in range(1, 10):
         commands.cast_vote(db, users[f"warga{i}"], PROGRAM, "agree", "", utcnow())
     commands.cast_vote(db, users["warga10"], PROGRAM, "block", "Tanah warga.", utcnow())
     commands.fire_transition(db, users["pendamping"], PROGRAM, "close_voting", utcnow())
     assert state_of(db) == "discussion"
-    assert ballots(db) == [("consent", False, False)]
+    assert ballots_of(db) == [("consent", False, False)]
     event = db.exec(select(Event).order_by(Event.id.desc()).limit(1)).one()
     db.commit()
     tally = commands.event_payload(event)["tally"]
     assert tally["counts"]["block"] == 1 and tally["passed"] is False
     commands.fire_transition(db, users["pendamping"], PROGRAM, "open_majority_vote", utcnow())
-    assert ballots(db)[-1] == ("majority", True, None)
+    assert ballots_of(db)[-1] == ("majority", True, None)
 
 
 @pytest.mark.parametrize("username", ["pendamping", "kades", "admin"])
 def test_only_residents_vote(db, users, username):
     """Staff do not vote: forbidden, and no vote is stored."""
     arrange(db, users, "voting")
-    before = snapshot(db)
+    before = db_state(db)
     refusal = refused(lambda: commands.cast_vote(db, users[username], PROGRAM, "agree", "",
                                                  utcnow()))
     assert refusal.kind == "forbidden"
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 def test_no_vote_without_an_open_ballot(db, users):
     """Voting with no open ballot is a conflict."""
-    before = snapshot(db)
+    before = db_state(db)
     assert refused(lambda: commands.cast_vote(db, users["warga1"], PROGRAM, "agree", "",
                                               utcnow())).kind == "conflict"
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 @pytest.mark.parametrize(("choice", "reason"), [("", ""), ("yes", ""), ("block", ""),
@@ -290,12 +284,12 @@ def test_no_vote_without_an_open_ballot(db, users):
 def test_invalid_ballot_paper(db, users, choice, reason):
     """A choice not on the ballot, or a block without a reason, is invalid at 'choice'."""
     arrange(db, users, "voting")
-    before = snapshot(db)
+    before = db_state(db)
     refusal = refused(lambda: commands.cast_vote(db, users["warga1"], PROGRAM, choice, reason,
                                                  utcnow()))
     assert refusal.kind == "invalid"
     assert set(refusal.errors) == {"choice"}
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 def test_one_person_one_vote(db, users):
@@ -324,7 +318,7 @@ def test_room_vote_rules(db, users):
     arrange(db, users, "voting")
     now = utcnow()
     commands.cast_vote(db, users["warga1"], PROGRAM, "agree", "", now)
-    before = snapshot(db)
+    before = db_state(db)
     assert refused(lambda: commands.record_room_vote(
         db, users["warga2"], PROGRAM, users["warga3"].id, "agree", "", now)).kind == "forbidden"
     assert refused(lambda: commands.record_room_vote(
@@ -332,7 +326,7 @@ def test_room_vote_rules(db, users):
     assert refused(lambda: commands.record_room_vote(
         db, users["pendamping"], PROGRAM, users["warga1"].id, "block", "x", now)
     ).kind == "conflict"
-    assert snapshot(db) == before
+    assert db_state(db) == before
     vote = commands.record_room_vote(db, users["pendamping"], PROGRAM, users["warga3"].id,
                                      "abstain", "", now)
     assert (vote.in_room, vote.recorded_by) == (True, users["pendamping"].id)
@@ -363,23 +357,23 @@ def test_create_program_same_key_is_one_program(db, users):
 
 def test_admin_cannot_propose(db, users):
     """The administrator manages and does not propose."""
-    before = snapshot(db)
+    before = db_state(db)
     assert refused(lambda: commands.create_program(db, users["admin"], LOCALITY_ROUND,
                                                    VALID_PROGRAM, "", utcnow())
                    ).kind == "forbidden"
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 def test_invalid_proposal_names_each_field(db, users):
     """An invalid proposal is refused with an error for each bad field and saves nothing."""
-    before = snapshot(db)
+    before = db_state(db)
     refusal = refused(lambda: commands.create_program(
         db, users["warga1"], LOCALITY_ROUND,
         {"title": "", "problem": "x", "goal": "", "rt": "abc", "estimated_cost": "banyak"},
         "", utcnow()))
     assert refusal.kind == "invalid"
     assert set(refusal.errors) == {"title", "goal", "rt", "estimated_cost"}
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 def test_unknown_round(db, users):
@@ -402,19 +396,19 @@ def test_every_member_comments(db, users, username):
     ("", "Ya", "stance"), ("cheer", "Ya", "stance")])
 def test_invalid_comment(db, users, stance, body, field):
     """An empty, too long or stance-less comment is invalid at its field and not stored."""
-    before = snapshot(db)
+    before = db_state(db)
     refusal = refused(lambda: commands.add_comment(db, users["warga1"], PROGRAM, stance, body,
                                                    utcnow()))
     assert refusal.kind == "invalid"
     assert field in refusal.errors
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 def test_no_comment_on_a_closed_program(db, users):
     """A withdrawn program takes no more comments."""
     arrange(db, users, "withdrawn")
-    before = snapshot(db)
+    before = db_state(db)
     assert refused(lambda: commands.add_comment(db, users["warga1"], PROGRAM, "support", "Ya",
                                                 utcnow())).kind == "conflict"
-    assert snapshot(db) == before
+    assert db_state(db) == before
     assert db.exec(select(Comment)).all() == []

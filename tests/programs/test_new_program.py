@@ -11,11 +11,11 @@ from tests.helpers import (
     LOCALITY_ROUND,
     VALID_PROGRAM,
     counts,
+    db_state,
     field_errors,
     is_fragment,
     login_as,
     send,
-    snapshot,
 )
 from workflow.models import Dusun, Program, ProgramAuthor
 from workflow.programs import commands
@@ -212,7 +212,7 @@ def test_invalid_program_form(client, db, people, request, rendered, problem, ch
         outside = request.getfixturevalue("outsider").dusun.id
         changes = {k: (str(outside) if v == "OUTSIDE" else v) for k, v in changes.items()}
     token = login_as(client, people["warga1"])
-    before = snapshot(db)
+    before = db_state(db)
     rendered.clear()
     response = send(client, "/rounds/1/programs/new", token,
                     {**VALID_PROGRAM, **changes, "submission_key": "invalid-1"}, htmx=htmx)
@@ -223,7 +223,7 @@ def test_invalid_program_form(client, db, people, request, rendered, problem, ch
     assert list(field_errors(page)) == [field]
     assert f'aria-describedby="{field}-error"' in page
     assert 'role="alert"' in page
-    assert snapshot(db) == before
+    assert db_state(db) == before
     # What the person typed is still there, and the same key is kept for the retry.
     kept = "goal" if "problem" in changes else "problem"
     assert VALID_PROGRAM[kept] in page

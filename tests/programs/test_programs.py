@@ -14,13 +14,13 @@ from tests.helpers import (
     HX,
     PROGRAM,
     ballots_of,
+    db_state,
     events_of,
     is_fragment,
     login_as,
     payloads,
     refusal_text,
     send,
-    snapshot,
     state_of,
     steps_on,
 )
@@ -169,34 +169,34 @@ def test_official_cannot_approve_what_is_not_agreed(client, db, people):
     """Approving a program still in discussion is a conflict (409), and nothing moves."""
     arrange(db, people, "discussion")
     token = login_as(client, people["kades"])
-    before = snapshot(db)
+    before = db_state(db)
     response = send(client, "/programs/1/transitions/approve", token)
     assert response.status_code == 409
     assert STATE_LABELS["discussion"] in refusal_text(response)
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 def test_resident_cannot_open_discussion(client, db, people):
     """A resident firing open_discussion gets 403 with the role named, and no event."""
     token = login_as(client, people["warga1"])
-    before = snapshot(db)
+    before = db_state(db)
     response = send(client, "/programs/1/transitions/open_discussion", token,
                     {"expected_state": "proposed"})
     assert response.status_code == 403
     assert "facilitator" in refusal_text(response)
     assert state_of(db) == "proposed"
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 def test_majority_vote_only_after_consent_failed(client, db, people):
     """The fallback majority vote cannot open before a consent round has failed."""
     arrange(db, people, "discussion")
     token = login_as(client, people["pendamping"])
-    before = snapshot(db)
+    before = db_state(db)
     response = send(client, "/programs/1/transitions/open_majority_vote", token)
     assert response.status_code == 409
     assert "mufakat" in refusal_text(response)
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 def test_guard_names_itself(client, db, people):
@@ -210,11 +210,11 @@ def test_guard_names_itself(client, db, people):
     page = client.get("/programs/1").get_data(as_text=True)
     assert re.search(r'data-transition="open_voting"[^>]*\s+disabled', page)
     assert 'id="why-open_voting"' in page
-    before = snapshot(db)
+    before = db_state(db)
     response = send(client, "/programs/1/transitions/open_voting", token)
     assert response.status_code == 409
     assert "0 of the required 7 days" in refusal_text(response)
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 # --- transitions that need a reason -------------------------------------------------------
@@ -231,7 +231,7 @@ def test_transition_needing_a_reason_refused_without_one(client, db, people, nam
     """Reject and return without a reason: the form again (422), the message at the field."""
     arrange(db, people, state)
     token = login_as(client, people[username])
-    before = snapshot(db)
+    before = db_state(db)
     response = send(client, f"/programs/1/transitions/{name}", token,
                     {"reason": reason, "expected_state": state})
     assert response.status_code == 422
@@ -239,7 +239,7 @@ def test_transition_needing_a_reason_refused_without_one(client, db, people, nam
     assert f'<p class="field-error" id="{name}-reason-error">' in page
     assert f'<textarea id="reason-{name}" name="reason"' in page
     assert state_of(db) == state
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 @pytest.mark.parametrize(("name", "state", "username"), NEEDS_REASON,
@@ -274,25 +274,25 @@ def test_transition_with_a_reason(client, db, people, name, state, username):
 def test_unknown_program_or_step_is_404(client, db, people, rendered, url):
     """An unknown program or step name is the 404 page and changes nothing."""
     token = login_as(client, people["pendamping"])
-    before = snapshot(db)
+    before = db_state(db)
     rendered.clear()
     response = send(client, url, token, {"choice": "agree", "stance": "support", "body": "x",
                                          "voter": str(people["warga3"].id)})
     assert response.status_code == 404
     assert rendered == ["refused.html"]
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 def test_stale_expected_state_is_a_conflict(client, db, people):
     """A button pressed on a page that is out of date is refused (409), naming the state now."""
     arrange(db, people, "discussion")
     token = login_as(client, people["warga2"])
-    before = snapshot(db)
+    before = db_state(db)
     response = send(client, "/programs/1/transitions/withdraw", token,
                     {"expected_state": "proposed"})
     assert response.status_code == 409
     assert STATE_LABELS["discussion"] in refusal_text(response)
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
@@ -354,12 +354,12 @@ def test_same_step_by_someone_else_is_a_conflict(client, db, people):
     first = login_as(client, people["pendamping"])
     assert send(client, "/programs/1/transitions/start_implementation", first,
                 {"expected_state": "approved"}).status_code == 302
-    before = snapshot(db)
     second = login_as(client, people["kades"])
+    before = db_state(db)
     response = send(client, "/programs/1/transitions/start_implementation", second,
                     {"expected_state": "approved"})
     assert response.status_code == 409
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 def test_without_expected_state_a_repeat_is_refused(client, db, people):

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from tests.arrange import arrange
+from tests.arrange import action, arrange
 from tests.helpers import (
     PROGRAM,
     events_of,
@@ -202,15 +202,6 @@ def test_one_voter_from_two_phones_at_once(app, db, people):
     assert len(rows) == 1 and rows[0][0] == "warga4" and rows[0][1] in choices
 
 
-def action_program_organizing(db, people) -> int:
-    program = commands.create_program(db, people["warga1"], 3, {
-        "title": "Perbaikan jalan kabupaten", "problem": "Jalan rusak berat.",
-        "goal": "Jalan diperbaiki tahun ini."}, "", utcnow())
-    commands.fire_transition(db, people["warga1"], program.id, "submit", utcnow())
-    commands.fire_transition(db, people["pendamping"], program.id, "start_organizing", utcnow())
-    return program.id
-
-
 def supporter_rows(db, program_id) -> list:
     rows = db.exec(select(Supporter.user_id).where(Supporter.program_id == program_id)).all()
     db.commit()
@@ -219,7 +210,7 @@ def supporter_rows(db, program_id) -> list:
 
 def test_double_tap_on_support_at_once(app, db, people):
     """A resident's two taps on "support" arriving together make one supporter row."""
-    program_id = action_program_organizing(db, people)
+    program_id = action(db, people, "organizing")
     voter = people["warga7"]
     results = together(app, [voter, voter], lambda client, token, i: send(
         client, f"/programs/{program_id}/supporters", token, htmx=True))
@@ -229,7 +220,7 @@ def test_double_tap_on_support_at_once(app, db, people):
 
 def test_many_supporters_join_at_once(app, db, people):
     """Twelve residents join at once: twelve rows, and the page counts twelve."""
-    program_id = action_program_organizing(db, people)
+    program_id = action(db, people, "organizing")
     voters = [people[f"warga{i}"] for i in range(1, 13)]
     results = together(app, voters, lambda client, token, i: send(
         client, f"/programs/{program_id}/supporters", token, htmx=True))
@@ -244,7 +235,7 @@ def test_many_supporters_join_at_once(app, db, people):
 def test_last_supporter_leaves_while_the_vote_opens(app, db, people, slow_decisions):
     """A supporter leaving as the facilitator opens the vote: whichever comes first, the vote
     never opens with fewer supporters than the round requires."""
-    program_id = action_program_organizing(db, people)
+    program_id = action(db, people, "organizing")
     for i in range(1, 7):
         organizing.join_supporters(db, people[f"warga{i}"], program_id, utcnow())
     before = snapshot(db)

@@ -34,32 +34,23 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from argon2 import PasswordHasher
-from jinja2 import BytecodeCache
 from sqlmodel import select
 
 from app import create_app
+from tests.arrange import GOOD_FINDING, STAGES, STATE_OF_STAGE, STEP_FORM, bring
 from tests.helpers import (
-    ACTION_ROUND,
     HX,
     LOCALITY_ROUND,
-    PLANNING_ROUND,
-    PROGRAM,
     VALID_PROGRAM,
     db_state,
     login_as,
-    residents,
     send,
-    state_of,
-    utcnow,
 )
-from workflow.assessment import commands as assessment
 from workflow.core.db import ENGINE_KEY
 from workflow.demo import PASSWORD
 from workflow.engine.processes import TEMPLATES, TRANSITION_LABELS
 from workflow.models import Finding
-from workflow.organizing import commands as organizing
 from workflow.people import passwords as accounts
-from workflow.programs import commands
 from workflow.web.assets import htmx_version
 
 ACTORS = ("anonymous", "resident", "author", "outsider", "facilitator", "official", "admin")
@@ -89,7 +80,7 @@ ADMIN = row("                     login     forbidden forbidden forbidden forbid
 DRAFT_AUTHOR = row("              login     hidden   ok        hidden   forbidden   hidden    hidden")
 
 # Where each step of a program's process is tried from: (template, stage) -> steps.
-# A stage is a state the program is brought to through the commands (see PATHS);
+# A stage is a state the program is brought to through the commands (arrange.STAGES);
 # "failed" is the discussion after a consent round failed (the only way to a majority vote).
 STEPS_FROM = {
     ("locality", "draft"): ("submit",),
@@ -187,86 +178,6 @@ EXPECTED = {
     "assets.htmx_js": {"GET": EVERYONE},
 }
 
-# --- arranging a program's state through the commands ---------------------------------------
-
-ROUND = {"locality": LOCALITY_ROUND, "planning": PLANNING_ROUND, "action": ACTION_ROUND}
-FIRER = {"submit": "warga2", "approve": "kades"}   # everything else: pendamping
-STEP_FORM = {
-    "reject": {"reason": "Biayanya terlalu besar untuk tahun ini."},
-    "return": {"reason": "Rincian biaya perlu dibahas lagi."},
-    "recommend": {"reason": "Bangun dua sumur bor di Dusun Cibodas."},
-    "deliver": {"target": "Dinas PUPR Kabupaten", "channel": "audiensi"},
-    "record_response": {"outcome": "granted", "note": "Perbaikan dijadwalkan bulan depan."},
-}
-FINDING = {"indicator": "Rumah tangga tanpa akses air bersih", "value": "45", "unit": "%",
-           "source": "Survei kader posyandu", "observed_on": "2025-10-01"}
-VOTE_AGREE, VOTE_YES = ("vote", "agree"), ("vote", "yes")
-ADD_FINDING = ("finding",)
-SUPPORTERS = ("support", range(3, 9))      # warga3..warga8: enough to open the vote
-ACTORS_SUPPORT = ("support", range(1, 3))  # warga1 and warga2 (the resident and the author)
-
-
-def cumulative(*stages) -> dict:
-    """{stage: every step from a fresh draft}, each stage continuing the one before."""
-    paths, steps = {}, []
-    for stage, more in stages:
-        steps = steps + list(more)
-        paths[stage] = steps
-    return paths
-
-
-PATHS = {
-    "locality": {
-        **cumulative(("draft", []), ("proposed", ["submit"]),
-                     ("discussion", ["open_discussion"]), ("voting", ["open_voting"]),
-                     ("agreed", [VOTE_AGREE, "close_voting"]), ("approved", ["approve"]),
-                     ("implementation", ["start_implementation"]),
-                     ("completed", ["complete"])),
-        # Eight disagree: the quorum is reached and agreement falls short, a failed consent
-        # round (one closed without quorum would unlock nothing).
-        "failed": ["submit", "open_discussion", "open_voting", ("vote", "disagree"),
-                   "close_voting"],
-    },
-    "planning": cumulative(("draft", []), ("proposed", ["submit"]),
-                           ("assessment", ["start_assessment", ADD_FINDING]),
-                           ("consultation", ["publish_findings"]),
-                           ("agreed", ["recommend"])),
-    "action": {
-        **cumulative(("draft", []), ("proposed", ["submit"]),
-                     ("organizing", ["start_organizing", SUPPORTERS]),
-                     ("voting", ["open_voting"]), ("agreed", [VOTE_YES, "close_voting"]),
-                     ("action", ["deliver"])),
-        "supported": ["submit", "start_organizing", SUPPORTERS, ACTORS_SUPPORT],
-    },
-}
-STATE_OF_STAGE = {"failed": "discussion", "supported": "organizing"}
-
-
-def bring(db, people, template: str, stage: str) -> int:
-    """A program of ``template`` by warga2 at ``stage``; locality uses the demo's program 1."""
-    steps = PATHS[template][stage]
-    if template == "locality" and steps[:1] == ["submit"]:
-        program_id, steps = PROGRAM, steps[1:]  # program 1 is already proposed, by warga2
-    else:
-        program_id = commands.create_program(db, people["warga2"], ROUND[template],
-                                             VALID_PROGRAM, "", utcnow()).id
-    for step in steps:
-        if step == ADD_FINDING:
-            assessment.record_finding(db, people["pendamping"], program_id, FINDING, utcnow())
-        elif step[0] == "vote":
-            for voter in residents(people, 8):   # 8 of the 12 residents: the 2/3 quorum
-                commands.cast_vote(db, voter, program_id, step[1], "", utcnow())
-        elif step[0] == "support":
-            for i in step[1]:
-                organizing.join_supporters(db, people[f"warga{i}"], program_id, utcnow())
-        else:
-            form = STEP_FORM.get(step, {})
-            commands.fire_transition(db, people[FIRER.get(step, "pendamping")], program_id,
-                                     step, utcnow(), reason=form.get("reason", ""), form=form)
-    assert state_of(db, program_id) == STATE_OF_STAGE.get(stage, stage)
-    return program_id
-
-
 # --- what each endpoint is asked, and with what --------------------------------------------
 
 def first_finding(db, program_id: int) -> int:
@@ -316,11 +227,11 @@ TARGETS = {
                                                                  "meluap tiap hujan."}),
     "assessment.add_finding": (("planning", "assessment"),
                                   lambda w: f"/programs/{w.program}/findings",
-                                  lambda w: {**FINDING, "indicator": "Sumur tercemar",
+                                  lambda w: {**GOOD_FINDING, "indicator": "Sumur tercemar",
                                              "value": "12", "unit": "sumur"}),
     "assessment.edit_finding": (("planning", "assessment"),
                                    lambda w: f"/programs/{w.program}/findings/{w.finding}",
-                                   lambda w: {**FINDING, "value": "47"}),
+                                   lambda w: {**GOOD_FINDING, "value": "47"}),
     "assessment.delete_finding": (
         ("planning", "assessment"),
         lambda w: f"/programs/{w.program}/findings/{w.finding}/delete", lambda w: {}),
@@ -394,31 +305,9 @@ def outcome(response, url: str) -> str:
     return {403: "forbidden", 404: "hidden", 409: "conflict"}.get(status, f"status {status}")
 
 
-def everything(db) -> dict:
-    """Every row of every table: all a request could change (see helpers.db_state)."""
-    return db_state(db)
-
-
 # A cheap argon2 for the passwords these tests set (the real one takes ~0.4 s a hash here);
 # argon2 reads its parameters from each stored hash, so verifying stays correct.
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-
-
-class SharedBytecode(BytecodeCache):
-    """Compiled templates kept across the per-test apps (each app would compile them anew)."""
-
-    def __init__(self):
-        self.store = {}
-
-    def load_bytecode(self, bucket):
-        if bucket.key in self.store:
-            bucket.bytecode_from_string(self.store[bucket.key])
-
-    def dump_bytecode(self, bucket):
-        self.store[bucket.key] = bucket.bytecode_to_string()
-
-
-TEMPLATE_CODE = SharedBytecode()
 
 
 # --- the tests ------------------------------------------------------------------------------
@@ -457,7 +346,7 @@ def test_every_step_is_tried():
     assert set(TRANSITION_LABELS) <= names, set(TRANSITION_LABELS) - names
     ids = {step_id(t, s, n) for (t, s), names in STEPS_FROM.items() for n in names}
     assert ids == set(TRANSITIONS), ids ^ set(TRANSITIONS)
-    assert all(s in PATHS[t] for t, s in STEPS_FROM)
+    assert all(s in STAGES[t] for t, s in STEPS_FROM)
 
 
 @pytest.mark.parametrize("endpoint, method, step, actor", cases())
@@ -469,7 +358,6 @@ def test_matrix(endpoint, method, step, actor, request, monkeypatch, client, db,
         entry = entry[step]
     expected = entry[actor]
     monkeypatch.setattr(accounts, "_hasher", CHEAP)
-    client.application.jinja_env.bytecode_cache = TEMPLATE_CODE
 
     if actor == "anonymous":
         me = None
@@ -492,7 +380,7 @@ def test_matrix(endpoint, method, step, actor, request, monkeypatch, client, db,
     url = url_of(world)
 
     token = login_as(client, me)
-    before = everything(db)
+    before = db_state(db)
     try:
         if method == "GET":
             response = client.get(url, headers=HX if endpoint in HTMX_GETS else {})
@@ -503,7 +391,7 @@ def test_matrix(endpoint, method, step, actor, request, monkeypatch, client, db,
         detail = f"{response.status_code} {body[:300]!r}"
     except Exception as error:  # TESTING propagates a 500 as the exception itself
         got, body, detail = "error", "", repr(error)
-    after = everything(db)
+    after = db_state(db)
 
     assert got == expected, (
         f"{actor} {method} {url}: expected {expected}, got {got} ({detail})")

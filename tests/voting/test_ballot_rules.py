@@ -17,10 +17,11 @@ import pytest
 from alembic import command
 from sqlmodel import select, update
 
-from tests.arrange import arrange
+from tests.arrange import arrange, fire, planning, vote_all
 from tests.helpers import (
     HX,
     PROGRAM,
+    ballots_of,
     db_state,
     login_as,
     refusal_text,
@@ -29,7 +30,6 @@ from tests.helpers import (
     state_of,
     utcnow,
 )
-from workflow.assessment import commands as assessment
 from workflow.core import migrate
 from workflow.engine.reasons import Refusal
 from workflow.models import Ballot, Event, Program, Round
@@ -37,8 +37,6 @@ from workflow.programs import commands, queries
 from workflow.programs import views as program_views
 
 PLANNING_ROUND, ACTION_ROUND = 2, 3
-GOOD_FINDING = {"indicator": "Rumah tangga tanpa akses air bersih", "value": "45",
-                "unit": "%", "source": "Survei kader posyandu", "observed_on": "2025-10-01"}
 PROGRAM_FORM = {"title": "Sumur bor Dusun Cibodas", "problem": "Air bersih jauh.",
                 "goal": "Dua sumur bor."}
 NOT_ACCEPTED = ("did not pass", "not pass", "not accepted", "tidak diterima", "ditolak",
@@ -47,29 +45,6 @@ NO_QUORUM_EN = ("The vote was closed without quorum: the consent vote (mufakat) 
                 "held again.")
 NO_QUORUM_ID = ("Pemungutan suara ditutup tanpa kuorum: pemungutan suara untuk mufakat "
                 "harus diadakan lagi.")
-
-
-def fire(db, people, program_id, name, username="pendamping", reason="", form=None, now=None):
-    return commands.fire_transition(db, people[username], program_id, name, now or utcnow(),
-                                    reason=reason, form=form)
-
-
-def vote(db, people, program_id, choices):
-    """warga1, warga2… cast ``choices`` in order."""
-    for voter, choice in zip(residents(people), choices):
-        commands.cast_vote(db, voter, program_id, choice,
-                           "Belum jelas." if choice == "block" else "", utcnow())
-
-
-def consultation(db, people) -> int:
-    """A planning program with its findings published: the advisory poll is open."""
-    program_id = commands.create_program(db, people["warga1"], PLANNING_ROUND, PROGRAM_FORM,
-                                         "", utcnow()).id
-    fire(db, people, program_id, "submit", "warga1")
-    fire(db, people, program_id, "start_assessment")
-    assessment.record_finding(db, people["pendamping"], program_id, GOOD_FINDING, utcnow())
-    fire(db, people, program_id, "publish_findings")
-    return program_id
 
 
 def page(client, program_id) -> str:
@@ -82,13 +57,6 @@ def section(html: str, element_id: str) -> str:
     """The element with ``id`` up to the end of its section (the ballot, the history)."""
     start = html.index(f'id="{element_id}"')
     return html[start:html.index("</section>", start)]
-
-
-def ballots_of(db, program_id) -> list:
-    rows = db.exec(select(Ballot.kind, Ballot.closed_at.is_(None), Ballot.passed)
-                   .where(Ballot.program_id == program_id).order_by(Ballot.id)).all()
-    db.commit()
-    return [tuple(row) for row in rows]
 
 
 def closing_tally(db, program_id) -> dict:
@@ -110,8 +78,8 @@ def text_of(html: str) -> str:
 ))
 def test_open_advisory_poll_shows_turnout_not_quorum(client, db, people, lang, turnout):
     """While the poll is open its count is its counts and turnout: no quorum, no verdict."""
-    program_id = consultation(db, people)
-    vote(db, people, program_id, ["yes"] * 5 + ["no", "abstain"])
+    program_id = planning(db, people, "consultation")
+    vote_all(db, people, program_id, ["yes"] * 5 + ["no", "abstain"])
     login_as(client, people["warga9"], lang=lang)
     fragment = client.get(f"/programs/{program_id}/tally", headers=HX).get_data(as_text=True)
     assert turnout in text_of(fragment)
@@ -127,8 +95,8 @@ def test_open_advisory_poll_shows_turnout_not_quorum(client, db, people, lang, t
 def test_approved_program_never_reads_not_accepted(client, db, people, choices, lang):
     """Recommended and approved, the program's page and history show the poll's counts and
     turnout, whatever the poll said; nothing anywhere reads "not accepted"."""
-    program_id = consultation(db, people)
-    vote(db, people, program_id, choices)
+    program_id = planning(db, people, "consultation")
+    vote_all(db, people, program_id, choices)
     fire(db, people, program_id, "recommend", reason="Bangun dua sumur bor.")
     fire(db, people, program_id, "approve", "kades")
     assert ballots_of(db, program_id) == [("advisory", False, None)]
@@ -158,8 +126,8 @@ def test_approved_program_never_reads_not_accepted(client, db, people, choices, 
 def test_an_advisory_event_stored_before_the_rule_reads_as_a_poll(client, db, people):
     """An event stored by the old code (passed=false, quorum_met=false) still reads as a poll:
     the page decides by the ballot's kind, not by the stored flag."""
-    program_id = consultation(db, people)
-    vote(db, people, program_id, ["no", "no", "yes"])
+    program_id = planning(db, people, "consultation")
+    vote_all(db, people, program_id, ["no", "no", "yes"])
     fire(db, people, program_id, "recommend", reason="Bangun dua sumur bor.")
     fire(db, people, program_id, "approve", "kades")
     event = db.exec(select(Event).where(Event.program_id == program_id,
@@ -191,7 +159,7 @@ def test_consent_closed_without_quorum_is_held_again(client, db, people, votes):
     """Closed without quorum, the program is back in discussion, the page says the consent vote
     must be held again, and the majority fallback stays locked."""
     arrange(db, people, "voting")
-    vote(db, people, PROGRAM, votes)
+    vote_all(db, people, PROGRAM, votes)
     token = login_as(client, people["pendamping"])
     response = send(client, f"/programs/{PROGRAM}/transitions/close_voting", token,
                     {"expected_state": "voting"})
@@ -238,7 +206,7 @@ def test_majority_fallback_refused_after_a_round_without_quorum(client, db, peop
 def test_a_consent_round_that_reached_quorum_and_failed_unlocks_the_fallback(client, db, people):
     """Quorum reached and one objection: a failed consensus, the majority vote may open."""
     arrange(db, people, "voting")
-    vote(db, people, PROGRAM, ["agree"] * 9 + ["block"])
+    vote_all(db, people, PROGRAM, ["agree"] * 9 + ["block"])
     fire(db, people, PROGRAM, "close_voting")
     assert ballots_of(db, PROGRAM) == [("consent", False, False)]
     token = login_as(client, people["pendamping"])
@@ -253,7 +221,7 @@ def test_a_round_without_quorum_after_a_failed_one_keeps_the_fallback(db, people
     """The fallback, once unlocked by a failed consensus, stays open after a later round
     without quorum (a round without quorum takes nothing back either)."""
     arrange(db, people, "voting")
-    vote(db, people, PROGRAM, ["agree"] * 9 + ["block"])
+    vote_all(db, people, PROGRAM, ["agree"] * 9 + ["block"])
     fire(db, people, PROGRAM, "close_voting")
     fire(db, people, PROGRAM, "open_voting")
     fire(db, people, PROGRAM, "close_voting")
@@ -265,10 +233,10 @@ def test_a_round_without_quorum_after_a_failed_one_keeps_the_fallback(db, people
 def test_a_majority_vote_without_quorum_decided_nothing(client, db, people):
     """The fallback closed without quorum stores no verdict, and says it must be held again."""
     arrange(db, people, "voting")
-    vote(db, people, PROGRAM, ["agree"] * 9 + ["block"])
+    vote_all(db, people, PROGRAM, ["agree"] * 9 + ["block"])
     fire(db, people, PROGRAM, "close_voting")
     fire(db, people, PROGRAM, "open_majority_vote")
-    vote(db, people, PROGRAM, ["yes"] * 3)
+    vote_all(db, people, PROGRAM, ["yes"] * 3)
     fire(db, people, PROGRAM, "close_voting")
     assert ballots_of(db, PROGRAM)[-1] == ("majority", False, None)
     login_as(client, people["warga5"])
@@ -288,10 +256,10 @@ def test_an_old_consent_ballot_without_quorum_is_set_right_by_the_migration(app,
     for step, who in (("submit", "warga3"), ("open_discussion", "pendamping"),
                       ("open_voting", "pendamping")):
         fire(db, people, failed, step, who)
-    vote(db, people, failed, ["agree"] * 9 + ["block"])
+    vote_all(db, people, failed, ["agree"] * 9 + ["block"])
     fire(db, people, failed, "close_voting")                             # failed with quorum
-    poll = consultation(db, people)
-    vote(db, people, poll, ["yes"] * 9)
+    poll = planning(db, people, "consultation")
+    vote_all(db, people, poll, ["yes"] * 9)
     fire(db, people, poll, "recommend", reason="Bangun dua sumur bor.")
     config = migrate.alembic_config(database_url)
     command.downgrade(config, "0005")
@@ -347,7 +315,7 @@ def test_a_vote_stays_open_the_minimum_time(client, db, people, monkeypatch, lan
     (whatever the count says), nothing changes, and the page shows why."""
     keep_votes_open(db, 1, 24)
     arrange(db, people, "voting")
-    vote(db, people, PROGRAM, ["agree"] * 10)
+    vote_all(db, people, PROGRAM, ["agree"] * 10)
     stop_clock(monkeypatch, opened_at(db, PROGRAM) + timedelta(hours=1, minutes=30))
     token = login_as(client, people["pendamping"], lang=lang)
     assert phrase in text_of(page(client, PROGRAM))
@@ -363,7 +331,7 @@ def test_a_vote_stays_open_the_minimum_time(client, db, people, monkeypatch, lan
 def test_the_vote_closes_once_the_minimum_time_has_passed(client, db, people, monkeypatch):
     keep_votes_open(db, 1, 24)
     arrange(db, people, "voting")
-    vote(db, people, PROGRAM, ["agree"] * 10)
+    vote_all(db, people, PROGRAM, ["agree"] * 10)
     stop_clock(monkeypatch, opened_at(db, PROGRAM) + timedelta(hours=24))
     token = login_as(client, people["pendamping"])
     response = send(client, f"/programs/{PROGRAM}/transitions/close_voting", token,
@@ -383,7 +351,7 @@ def test_the_minimum_time_holds_a_social_action_vote_too(db, people):
     for voter in residents(people, 6):
         organizing.join_supporters(db, voter, program_id, utcnow())
     fire(db, people, program_id, "open_voting")
-    vote(db, people, program_id, ["yes"] * 9)
+    vote_all(db, people, program_id, ["yes"] * 9)
     start = opened_at(db, program_id)
     before = db_state(db)
     with pytest.raises(Refusal) as refused:

@@ -8,12 +8,12 @@ from tests.helpers import (
     HX,
     PROGRAM,
     counts,
+    db_state,
     field_error,
     is_fragment,
     login_as,
     residents,
     send,
-    snapshot,
     utcnow,
     votes_of,
 )
@@ -75,10 +75,10 @@ def test_vote_twice_keeps_one_vote(client, db, people):
 def test_vote_when_no_ballot_is_open(client, db, people):
     """Voting on a program that is not being voted on is a conflict."""
     token = login_as(client, people["warga1"])
-    before = snapshot(db)
+    before = db_state(db)
     response = send(client, "/programs/1/votes", token, {"choice": "agree"})
     assert response.status_code == 409
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 INVALID_VOTES = [
@@ -97,14 +97,14 @@ def test_invalid_vote(client, db, people, rendered, problem, data, htmx):
     """A bad ballot paper is 422 with the message at the choices, and no vote is stored."""
     arrange(db, people, "voting")
     token = login_as(client, people["warga1"])
-    before = snapshot(db)
+    before = db_state(db)
     rendered.clear()
     response = send(client, "/programs/1/votes", token, data, htmx=htmx)
     assert response.status_code == 422
     assert rendered == (["partial/ballot.html"] if htmx else ["program.html"])
     assert is_fragment(response) == htmx
     assert field_error(response, "choice")
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 def test_block_without_reason_keeps_the_earlier_vote(client, db, people):
@@ -171,11 +171,11 @@ def test_room_vote_does_not_count_an_online_voter_twice(client, db, people):
     arrange(db, people, "voting")
     commands_vote(db, people["warga3"], "agree")
     token = login_as(client, people["pendamping"])
-    before = snapshot(db)
+    before = db_state(db)
     response = send(client, "/programs/1/room-votes", token,
                     {"voter": str(people["warga3"].id), "choice": "disagree"})
     assert response.status_code == 409
-    assert snapshot(db) == before
+    assert db_state(db) == before
     assert votes_of(db) == [("warga3", "agree", "", False)]
 
 
@@ -213,7 +213,7 @@ def test_invalid_room_vote(client, db, people, request, rendered, problem, data,
     if problem != "voter not a number":
         data = {**data, "voter": names.get(data["voter"], data["voter"])}
     token = login_as(client, people["pendamping"])
-    before = snapshot(db)
+    before = db_state(db)
     rendered.clear()
     response = send(client, "/programs/1/room-votes", token, data, htmx=htmx)
     assert response.status_code == 422
@@ -224,7 +224,7 @@ def test_invalid_room_vote(client, db, people, request, rendered, problem, data,
     else:  # the facilitator's own form must say what was wrong with the choice
         assert re.search(r'<p class="field-error"[^>]*>[^<]+</p>', page), (
             "no message shown to the facilitator")
-    assert snapshot(db) == before
+    assert db_state(db) == before
 
 
 # --- the live tally ---------------------------------------------------------------------------
