@@ -35,11 +35,11 @@ from sqlmodel import Session, select
 from werkzeug.serving import make_server
 
 from app import create_app
+from tests.helpers import create_user_cheaply, hash_cheaply
 from workflow import demo
 from workflow.core import migrate
 from workflow.core.db import ENGINE_KEY, make_engine, normalise_url
 from workflow.models import Community, Dusun, Membership, Round, User
-from workflow.people.passwords import create_user
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 _counter = itertools.count()
@@ -48,7 +48,10 @@ _counter = itertools.count()
 def _seed(url: str) -> None:
     migrate.upgrade(url)
     engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
+    # The demo accounts' hashes are cheap ones (see helpers.CHEAP_HASHER): every login of a
+    # test is verified as a real one is, without a fifth of a second of argon2 each.
+    with Session(engine, expire_on_commit=False) as session, pytest.MonkeyPatch.context() as patch:
+        hash_cheaply(patch)
         demo.load(session)
     engine.dispose()  # SQLite: closing the last connection folds the WAL into the file
 
@@ -438,7 +441,7 @@ def outsider(db):
     dusun = Dusun(community_id=community.id, name="Dusun Pesisir")
     rnd = Round(community_id=community.id, title="Musyawarah Seberang", template="locality",
                 created_at=now)
-    user = create_user(db, "orangluar", "Orang Luar", "musyawarah", now)
+    user = create_user_cheaply(db, "orangluar", "Orang Luar", "musyawarah", now)
     db.add_all([dusun, rnd, Membership(user_id=user.id, community_id=community.id,
                                        role="resident")])
     db.commit()

@@ -15,6 +15,7 @@ from sqlmodel import select
 from tests.arrange import action, arrange
 from tests.helpers import (
     PROGRAM,
+    create_user_cheaply,
     events_of,
     login_as,
     send,
@@ -28,7 +29,6 @@ from workflow.core import audit
 from workflow.engine.processes import STATE_LABELS
 from workflow.models import Ballot, Event, Finding, Membership, Round, Supporter, Vote
 from workflow.organizing import commands as organizing
-from workflow.people.passwords import create_user
 from workflow.programs import commands
 
 TIMEOUT = 120
@@ -73,7 +73,7 @@ def statuses(results) -> list:
 def second_official(db, people):
     """Another official of Desa Sukamaju: the village secretary (sekretaris desa)."""
     community_id = db.get(Round, 1).community_id
-    user = create_user(db, "sekdes", "Ibu Wulan (Sekretaris Desa)", "musyawarah", utcnow())
+    user = create_user_cheaply(db, "sekdes", "Ibu Wulan (Sekretaris Desa)", "musyawarah", utcnow())
     db.add(Membership(user_id=user.id, community_id=community_id, role="official"))
     db.commit()
     return user
@@ -326,7 +326,7 @@ def payload_of(db, program_id=PROGRAM) -> list:
 def test_last_sourced_finding_removed_while_publishing(app, db, people, slow_decisions):
     """One facilitator removes the only finding as another publishes: never published
     without a sourced finding."""
-    pendamping2 = create_user(db, "pendamping2", "Pak Rudi (Pendamping)", "musyawarah",
+    pendamping2 = create_user_cheaply(db, "pendamping2", "Pak Rudi (Pendamping)", "musyawarah",
                               utcnow())
     db.add(Membership(user_id=pendamping2.id, community_id=db.get(Round, 2).community_id,
                       role="facilitator"))

@@ -29,8 +29,8 @@ known-nasty values through every field (NUL bytes, '²', 10**40, '-1', '0x10', '
 in text), the rest of the request valid, and finally checks that the valid base request is
 accepted (so the nasty values really met the deep validation, not an early refusal).
 
-Password hashing is made cheap here (argon2 with minimal cost, demo hashes re-made with
-it): the real parameters take half a second per verification on a small machine.
+Password hashing is made cheap here (argon2 with minimal cost, as conftest's demo hashes
+are): the real parameters take a fifth of a second per hash on a small machine.
 """
 import itertools
 import os
@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
 import pytest
-from argon2 import PasswordHasher
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import MetaData, update
@@ -53,9 +52,11 @@ from app import create_app
 from tests.arrange import arrange
 from tests.helpers import (
     ACTION_ROUND,
+    CHEAP_HASHER,
     LOCALITY_ROUND,
     PLANNING_ROUND,
     VALID_PROGRAM,
+    hash_cheaply,
     login_as,
     utcnow,
 )
@@ -392,12 +393,9 @@ def test_every_post_route_has_a_recipe():
 
 # --- the world the requests land in -----------------------------------------------------------
 
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-
-
 def _cheap_hashing(patch) -> None:
-    patch.setattr(accounts, "_hasher", CHEAP)
-    patch.setattr(accounts, "_DUMMY_HASH", CHEAP.hash("not-a-real-password"))
+    hash_cheaply(patch)
+    patch.setattr(accounts, "_DUMMY_HASH", CHEAP_HASHER.hash("not-a-real-password"))
 
 
 @pytest.fixture
@@ -410,8 +408,6 @@ def _build_world(url: str) -> dict:
     and a second community (Desa Seberang) with its own program; returns the ids."""
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as db:
-        db.exec(update(User).values(password_hash=CHEAP.hash(demo.PASSWORD)))
-        db.commit()
         people = {u.username: u for u in db.exec(select(User))}
         db.commit()
 
@@ -534,7 +530,7 @@ def actor_user(db, people, actor):
         # A new resident of Desa Sukamaju with the demo password (hashed cheaply).
         now = utcnow()
         user = User(username=f"fuzz{os.getpid()}x{next(_fresh)}", display_name="Fuzz",
-                    password_hash=CHEAP.hash(demo.PASSWORD), created_at=now)
+                    password_hash=CHEAP_HASHER.hash(demo.PASSWORD), created_at=now)
         db.add(user)
         db.flush()
         db.add(Membership(user_id=user.id, community_id=1, role="resident"))

@@ -33,7 +33,6 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from argon2 import PasswordHasher
 from sqlmodel import select
 
 from app import create_app
@@ -43,6 +42,7 @@ from tests.helpers import (
     LOCALITY_ROUND,
     VALID_PROGRAM,
     db_state,
+    hash_cheaply,
     login_as,
     send,
 )
@@ -305,9 +305,6 @@ def outcome(response, url: str) -> str:
     return {403: "forbidden", 404: "hidden", 409: "conflict"}.get(status, f"status {status}")
 
 
-# A cheap argon2 for the passwords these tests set (the real one takes ~0.4 s a hash here);
-# argon2 reads its parameters from each stored hash, so verifying stays correct.
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 # --- the tests ------------------------------------------------------------------------------
@@ -357,7 +354,7 @@ def test_matrix(endpoint, method, step, actor, request, monkeypatch, client, db,
         assert step in entry, f"no EXPECTED row for step {step}"
         entry = entry[step]
     expected = entry[actor]
-    monkeypatch.setattr(accounts, "_hasher", CHEAP)
+    hash_cheaply(monkeypatch)   # the passwords these tests set
 
     if actor == "anonymous":
         me = None

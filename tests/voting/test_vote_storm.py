@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from tests.arrange import arrange
 from tests.helpers import (
+    CHEAP_HASHER,
     LOCALITY_ROUND,
     PROGRAM,
     login_as,
@@ -45,7 +46,7 @@ def fifty(db, people, monkeypatch):
     consent ballot. The new accounts share one precomputed argon2 hash (of the demo
     password), so making them costs one hash, not 38."""
     community_id = db.get(Round, LOCALITY_ROUND).community_id
-    shared_hash = accounts.hash_password(demo.PASSWORD)
+    shared_hash = CHEAP_HASHER.hash(demo.PASSWORD)
     monkeypatch.setattr(accounts, "hash_password", lambda _password: shared_hash)
     extra = [create_user(db, f"badai{i:02d}", f"Warga Badai {i:02d}", demo.PASSWORD, utcnow())
              for i in range(1, VOTERS - 12 + 1)]
