@@ -28,6 +28,7 @@ from types import SimpleNamespace
 import psycopg
 import pytest
 from flask import template_rendered
+from hypothesis import settings
 from jinja2 import BytecodeCache
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
@@ -40,6 +41,19 @@ from workflow import demo
 from workflow.core import migrate
 from workflow.core.db import ENGINE_KEY, make_engine, normalise_url
 from workflow.models import Community, Dusun, Membership, Round, User
+
+# How many examples hypothesis tries, by profile (HYPOTHESIS_PROFILE; "ci" unless set):
+# - ci, what `make test` runs: 100 for the pure property tests (hypothesis' own default);
+#   the tests that drive the app scale theirs from it (helpers.examples): test_fuzz sends
+#   40 requests per POST route, test_stateful makes 25 random runs of 30 steps per template;
+# - dev: a quarter of those (25; fuzz 10, stateful 6), to iterate quickly;
+# - thorough: four times (400; fuzz 160, stateful 100), for a long hunt now and then.
+# The pure tests keep hypothesis' deadline (the engine must stay fast); the tests that
+# touch a database set deadline=None themselves.
+settings.register_profile("ci", max_examples=100, print_blob=True)
+settings.register_profile("dev", max_examples=25)
+settings.register_profile("thorough", max_examples=400, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 _counter = itertools.count()

@@ -19,6 +19,7 @@ import pytest
 from argon2 import PasswordHasher
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
+from hypothesis import settings
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
@@ -60,6 +61,11 @@ CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def examples(at_ci: int) -> int:
+    """``at_ci`` hypothesis examples, scaled to the profile loaded (conftest: ci tries 100)."""
+    return max(2, at_ci * settings.default.max_examples // 100)
 
 
 def hash_cheaply(patch) -> None:

@@ -56,6 +56,7 @@ from tests.helpers import (
     LOCALITY_ROUND,
     PLANNING_ROUND,
     VALID_PROGRAM,
+    examples,
     hash_cheaply,
     login_as,
     utcnow,
@@ -76,8 +77,9 @@ from workflow.programs.steps import CHANNELS, OUTCOMES
 
 MISSING_ID = 987654
 FRESH = "<a fresh resident>"  # an actor made for the one example (its account may be deleted)
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, print_blob=True,
+# 40 requests per route under the ci profile (see conftest); FUZZ_EXAMPLES sets it outright.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or examples(40))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.large_base_example])

@@ -50,6 +50,7 @@ from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from tests.helpers import examples
 from workflow.assessment import commands as assessment
 from workflow.core import audit, limits
 from workflow.core.db import make_engine
@@ -881,7 +882,8 @@ class ProgramMachine(RuleBasedStateMachine):
         assert dict(zip([m.__name__ for m in TABLES], counts)) == expected
 
 
-SETTINGS = settings(max_examples=25, stateful_step_count=30, deadline=None,
+# 25 runs of 30 steps per template under the ci profile (see conftest).
+SETTINGS = settings(max_examples=examples(25), stateful_step_count=30, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 
