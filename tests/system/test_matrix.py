@@ -33,7 +33,7 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from app import create_app
 from tests.arrange import GOOD_FINDING, STAGES, STATE_OF_STAGE, STEP_FORM, bring
@@ -46,10 +46,10 @@ from tests.helpers import (
     login_as,
     send,
 )
-from workflow.core.db import ENGINE_KEY
+from workflow.core.db import ENGINE_KEY, make_engine
 from workflow.demo import PASSWORD
 from workflow.engine.processes import TEMPLATES, TRANSITION_LABELS
-from workflow.models import Finding
+from workflow.models import Finding, User
 from workflow.people import passwords as accounts
 from workflow.web.assets import htmx_version
 
@@ -259,6 +259,51 @@ def transition_target(template: str, stage: str, name: str):
             lambda w: form)
 
 
+def target_of(endpoint: str, step: str | None):
+    """(stage, url of the world, form of the world) of one case."""
+    return transition_target(*step.split("/")) if step else TARGETS[endpoint]
+
+
+# --- each stage arranged once: the database every case of it copies ---------------------------
+
+@pytest.fixture(scope="session")
+def stage_templates(backend, databases):
+    """stage -> (template, (program id, its first finding id)): the seeded demo village with
+    the stage's program brought there by ``arrange.bring``, made once per backend (and
+    worker) on first use. Every case of the stage gets its own copy of it (``database_url``
+    below), so cases still never see each other's writes."""
+    made = {}
+
+    def build(stage):
+        def arranged(url):
+            engine = make_engine(url)
+            with Session(engine, expire_on_commit=False) as db:
+                people = {u.username: u for u in db.exec(select(User))}
+                db.commit()
+                program = bring(db, people, *stage)
+                finding = first_finding(db, program)
+            engine.dispose()
+            return program, finding
+        return databases.template(backend[1], arranged)
+
+    def get(stage):
+        if stage not in made:
+            made[stage] = build(stage)
+        return made[stage]
+    return get
+
+
+@pytest.fixture
+def database_url(request, backend, databases):
+    """A fresh copy of the case's stage (in place of conftest's bare demo village)."""
+    params = getattr(request.node, "callspec", None)
+    stage = params and target_of(params.params["endpoint"], params.params["step"])[0]
+    template = request.getfixturevalue("stage_templates")(stage)[0] if stage else backend[1]
+    url = databases.copy(template)
+    yield url
+    databases.release(url)
+
+
 # --- generating the cases from the url_map ---------------------------------------------------
 
 def routes() -> list:
@@ -368,12 +413,10 @@ def test_matrix(endpoint, method, step, actor, request, monkeypatch, client, db,
         db.add(account)
         db.commit()
 
-    stage, url_of, form_of = (transition_target(*step.split("/")) if step
-                              else TARGETS[endpoint])
+    stage, url_of, form_of = target_of(endpoint, step)
     world = SimpleNamespace(me=me, people=people, program=None, finding=None)
     if stage is not None:
-        world.program = bring(db, people, *stage)
-        world.finding = first_finding(db, world.program)
+        world.program, world.finding = request.getfixturevalue("stage_templates")(stage)[1]
     url = url_of(world)
 
     token = login_as(client, me)
