@@ -119,6 +119,11 @@ SELECT md5(coalesce(string_agg(item, E'\\n' ORDER BY item), '')) FROM (
 """
 
 
+def _conninfo(url: str) -> str:
+    """A URL of the database for psycopg itself."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 class _PgTemplate:
     """What puts a used copy of one PostgreSQL template back as it was made: the digest of
     its schema, each table's rows as ``COPY`` text (exact for every type) with a digest of
@@ -140,12 +145,18 @@ class _PgTemplate:
                 f"SELECT '{table}', md5(coalesce(string_agg(r.ctid::text || ' ' || r::text,"
                 f" E'\\n' ORDER BY r.ctid), '')) FROM {table} AS r" for table in self.tables)
             cursor = connection.connection.driver_connection.cursor()
-            self.schema, self.state = self._read(cursor)
             self.rows = {}
             for table in self.tables:
                 with cursor.copy(f"COPY {table} TO STDOUT") as copy:
                     self.rows[table] = b"".join(bytes(block) for block in copy)
         engine.dispose()
+        # The template's rows laid out as a refill lays them out: in the same order, each
+        # table packed from its first page. Seeding updates rows (a program's state...), which
+        # leaves them elsewhere; a used copy refilled row for row could never match that, and
+        # would be dropped and made anew (a tenth of a second or more) after every test.
+        with psycopg.connect(_conninfo(url), autocommit=True) as connection:
+            self._refill(connection, self.tables)
+            self.schema, self.state = self._read(connection.cursor())
 
     def _read(self, cursor):
         """(schema digest, {table: rows digest, sequence: (called, value)})."""
@@ -155,6 +166,24 @@ class _PgTemplate:
             "SELECT format('%I.%I', schemaname, sequencename), last_value IS NOT NULL,"
             " coalesce(last_value, start_value) FROM pg_sequences").fetchall())
         return schema, state
+
+    def _refill(self, connection, tables) -> None:
+        """Empty ``tables`` (parents first, the order of ``self.tables``) and fill them with
+        the template's rows."""
+        if not tables:
+            return
+        cursor = connection.cursor()
+        with connection.transaction():
+            for table in reversed(tables):
+                cursor.execute(f"DELETE FROM {table}")
+        # Only this connection is left, so the emptied tables shrink to nothing and the
+        # rows go back to the very places they had (a fresh copy's order of rows).
+        cursor.execute(f"VACUUM {', '.join(tables)}")
+        with connection.transaction():
+            for table in tables:
+                if self.rows[table]:
+                    with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                        copy.write(self.rows[table])
 
     def restore(self, connection) -> bool:
         """Put the copy on ``connection`` (a psycopg connection in autocommit) back as the
@@ -172,19 +201,7 @@ class _PgTemplate:
             if table not in tables:
                 tables.add(table)
                 todo += self.referrers[table]
-        tables = [table for table in self.tables if table in tables]
-        if tables:
-            with connection.transaction():
-                for table in reversed(tables):
-                    cursor.execute(f"DELETE FROM {table}")
-            # Only this connection is left, so the emptied tables shrink to nothing and the
-            # rows go back to the very places they had (a fresh copy's order of rows).
-            cursor.execute(f"VACUUM {', '.join(tables)}")
-            with connection.transaction():
-                for table in tables:
-                    if self.rows[table]:
-                        with cursor.copy(f"COPY {table} FROM STDIN") as copy:
-                            copy.write(self.rows[table])
+        self._refill(connection, [table for table in self.tables if table in tables])
         for name in changed - set(self.tables):
             called, value = self.state[name]
             cursor.execute("SELECT setval(%s, %s, %s)", (name, value, called))
@@ -280,9 +297,7 @@ class Databases:
             connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                                     " WHERE datname = :name AND backend_type = 'client backend'"),
                                {"name": name})
-        conninfo = make_url(url).set(drivername="postgresql").render_as_string(
-            hide_password=False)
-        with psycopg.connect(conninfo, autocommit=True) as connection:
+        with psycopg.connect(_conninfo(url), autocommit=True) as connection:
             connection.execute("SET lock_timeout = '20s'")
             restored = self.templates[template].restore(connection)
         if restored:
