@@ -7,9 +7,10 @@ from playwright.sync_api import sync_playwright
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, Village
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser():
-    """One headless Chromium for the module; every person gets their own context."""
+    """One headless Chromium for the browser tests (per worker); every person, every page
+    check gets a context of its own, so nothing is shared but the process."""
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                               headless=True)
