@@ -24,6 +24,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 
+from tests import ROOT
 from workflow.core.db import ENGINE_KEY
 from workflow.models import (
     Ballot,
@@ -39,7 +40,6 @@ from workflow.models import (
 from workflow.people import passwords
 from workflow.people.logins import start_session
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the repository
 HX = {"HX-Request": "true"}
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 TABLES = (Program, ProgramAuthor, Event, Ballot, Vote, Comment)

@@ -12,7 +12,6 @@ role logs in once through the real login form and its cookies are reused by the 
 contexts (the axe contexts bypass the CSP so the axe script can be injected; the keyboard
 and form checks run under the real CSP).
 """
-import os
 import re
 import shutil
 import threading
@@ -24,6 +23,7 @@ from sqlmodel import Session, select
 from werkzeug.serving import make_server
 
 from app import create_app
+from tests import ROOT
 from tests.arrange import draft_by
 from tests.axe import axe_violations, report
 from tests.catalogue import PEOPLE, arrange_village, pages_for
@@ -35,7 +35,6 @@ from workflow.programs import commands
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ICONS = Path(ROOT, "static", "icons.svg").read_text(encoding="utf-8")
 SYMBOLS = set(re.findall(r'<symbol id="([^"]+)"', ICONS))
 PHONE = {"width": 360, "height": 640}

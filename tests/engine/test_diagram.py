@@ -10,10 +10,10 @@ from itertools import combinations
 import pytest
 from flask import render_template_string
 
+from tests import ROOT
 from workflow.engine.diagram import LINE, Diagram, layout, main_path
 from workflow.engine.processes import ACTION, LOCALITY, PLANNING, TEMPLATES
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SVG = "{http://www.w3.org/2000/svg}"
 ALL = pytest.mark.parametrize("template", [LOCALITY, PLANNING, ACTION], ids=lambda t: t.name)
 # A 360 px phone less the page's and a card's padding leaves about 300 px for the svg.

@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests import ROOT
+
 ENGINE = os.path.join(ROOT, "workflow", "engine")
 FORBIDDEN = ("flask", "flask_babel", "flask_htmx", "flask_wtf", "jinja2", "sqlalchemy",
              "sqlmodel", "werkzeug", "alembic", "psycopg")

@@ -9,9 +9,10 @@ import pytest
 from flask import render_template_string
 from flask_babel import force_locale, gettext
 
+from tests import ROOT
 from tests.arrange import arrange
 from tests.catalogue import PEOPLE, arrange_village, pages_for
-from tests.helpers import ROOT, login_as, source_messages, utcnow
+from tests.helpers import login_as, source_messages, utcnow
 from workflow import glossary
 from workflow.engine.processes import ROLE_LABELS, TEMPLATES
 from workflow.programs import commands

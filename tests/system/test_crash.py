@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests import ROOT
 from workflow.core.db import normalise_url
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(ROOT)
 SCRIPT = REPO / "scripts" / "crash_storm.py"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 TIMEOUT = 150  # the script bounds itself (~10-40 s); this only stops a hang

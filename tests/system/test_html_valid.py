@@ -18,12 +18,12 @@ import subprocess
 
 import pytest
 
+from tests import ROOT
 from tests.catalogue import PEOPLE, arrange_village, pages_for
 from tests.helpers import HX, VALID_PROGRAM, login_as, send
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VNU = os.path.join(ROOT, "node_modules", "vnu-jar", "build", "dist", "vnu.jar")
 # The checker's message for an attribute it does not know, e.g.
 # Attribute “hx-post” not allowed on element “form” at this point.

@@ -7,8 +7,9 @@ from html.parser import HTMLParser
 import pytest
 from babel.messages.pofile import read_po
 
+from tests import ROOT
 from tests.catalogue import PEOPLE, arrange_village, pages_for
-from tests.helpers import ROOT, login_as, source_messages
+from tests.helpers import login_as, source_messages
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ import ast
 import os
 from pathlib import Path
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests import ROOT
+
 WORKFLOW = os.path.join(ROOT, "workflow")
 # Known, and to go: the Event table still sits in the shared models module.
 ALLOWED = {("workflow.core.audit", "workflow.models")}

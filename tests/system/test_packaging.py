@@ -8,7 +8,7 @@ import zipfile
 
 from setuptools import find_packages
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests import ROOT
 
 
 def packages_in_tree():

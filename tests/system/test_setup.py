@@ -12,10 +12,9 @@ import tomllib
 import pytest
 
 from app import MISSING_SECRET_KEY, ConfigurationError, check_environment, create_app
+from tests import ROOT
 from workflow import demo, process_doc
 from workflow.engine.processes import TEMPLATES
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def read(*parts) -> str:
