@@ -50,7 +50,7 @@ from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from tests.helpers import examples
+from tests.helpers import db_state, examples
 from workflow.assessment import commands as assessment
 from workflow.core import audit, limits
 from workflow.core.db import make_engine
@@ -361,13 +361,18 @@ class ProgramMachine(RuleBasedStateMachine):
                 Program.id == self.program_id)).first()
         return tuple(counts), tuple(program) if program else None
 
+    def rows(self) -> dict:
+        """Every row of every table (helpers.db_state): all a command could change."""
+        with Session(self.engine) as s:
+            return db_state(s)
+
     def attempt(self, expected, call, label):
         """Run one command in a session of its own, as a web request would.
 
         ``expected`` is the kind of refusal the model predicts, or None for success.
         Returns the command's result, or REFUSED.
         """
-        before = self.snapshot()
+        before = self.rows()
         try:
             with Session(self.engine, expire_on_commit=False) as session:
                 result = call(session)
@@ -376,7 +381,7 @@ class ProgramMachine(RuleBasedStateMachine):
             assert expected == refusal.kind, (
                 f"{label}: the model expected {expected or 'success'}, "
                 f"the command refused ({refusal.kind}: {refusal})")
-            assert self.snapshot() == before, f"{label}: a refused command left rows behind"
+            assert self.rows() == before, f"{label}: a refused command left rows behind"
             return REFUSED
         event(f"{label}: ok")
         assert expected is None, f"{label}: the model expected a refusal ({expected}), it succeeded"
@@ -485,7 +490,7 @@ class ProgramMachine(RuleBasedStateMachine):
         self.tick()
         form = self.dated(form)
         prediction, transition = self.predict_fire(actor, name, reason, expected_state, form)
-        before = self.snapshot()
+        before = self.rows()
         result = self.attempt(None if prediction == "noop" else prediction,
                               lambda s: commands.fire_transition(
                                   s, self.users[actor], self.program_id, name, self.now,
@@ -496,7 +501,7 @@ class ProgramMachine(RuleBasedStateMachine):
         source = self.state
         if prediction == "noop":
             assert result.state == source
-            assert self.snapshot() == before, "a repeated click wrote something"
+            assert self.rows() == before, "a repeated click wrote something"
             return
         # The step went where the template says this name goes from here.
         targets = {t.target for t in self.TEMPLATE.transitions
