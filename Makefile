@@ -66,6 +66,7 @@ run: setup-run
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
 test: setup system-packages
+	$(BIN)/ruff check .
 	$(BIN)/pytest -n auto --durations=30
 
 bench: setup-run

@@ -5,7 +5,8 @@ made with ``bypass_csp=True``, kept apart from those the flows run in under the 
 """
 import os
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests import ROOT
+
 AXE = os.path.join(ROOT, "node_modules", "axe-core", "axe.min.js")
 WCAG21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 

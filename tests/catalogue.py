@@ -9,9 +9,8 @@ from here, so a page added to the service is added once, here, and every check s
 """
 from dataclasses import dataclass
 
-from helpers import arrange, draft_by, utcnow
-from test_participation import action, add_finding, join, planning
-
+from tests.arrange import action, add_finding, arrange, draft_by, join, planning
+from tests.helpers import utcnow
 from workflow.comments import commands as comment_commands
 from workflow.programs import commands
 from workflow.voting import commands as voting_commands

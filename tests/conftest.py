@@ -21,10 +21,14 @@ import os
 import re
 import shutil
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import psycopg
 import pytest
+from flask import template_rendered
+from hypothesis import settings
 from jinja2 import BytecodeCache, StrictUndefined
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
@@ -32,10 +36,24 @@ from sqlmodel import Session, select
 from werkzeug.serving import make_server
 
 from app import create_app
+from tests.helpers import create_user_cheaply, hash_cheaply
 from workflow import demo
 from workflow.core import migrate
 from workflow.core.db import ENGINE_KEY, make_engine, normalise_url
-from workflow.models import User
+from workflow.models import Community, Dusun, Membership, Round, User
+
+# How many examples hypothesis tries, by profile (HYPOTHESIS_PROFILE; "ci" unless set):
+# - ci, what `make test` runs: 100 for the pure property tests (hypothesis' own default);
+#   the tests that drive the app scale theirs from it (helpers.examples): test_fuzz sends
+#   40 requests per POST route, test_stateful makes 25 random runs of 30 steps per template;
+# - dev: a quarter of those (25; fuzz 10, stateful 6), to iterate quickly;
+# - thorough: four times (400; fuzz 160, stateful 100), for a long hunt now and then.
+# The pure tests keep hypothesis' deadline (the engine must stay fast); the tests that
+# touch a database set deadline=None themselves.
+settings.register_profile("ci", max_examples=100, print_blob=True)
+settings.register_profile("dev", max_examples=25)
+settings.register_profile("thorough", max_examples=400, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 _counter = itertools.count()
@@ -44,7 +62,10 @@ _counter = itertools.count()
 def _seed(url: str) -> None:
     migrate.upgrade(url)
     engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
+    # The demo accounts' hashes are cheap ones (see helpers.CHEAP_HASHER): every login of a
+    # test is verified as a real one is, without a fifth of a second of argon2 each.
+    with Session(engine, expire_on_commit=False) as session, pytest.MonkeyPatch.context() as patch:
+        hash_cheaply(patch)
         demo.load(session)
     engine.dispose()  # SQLite: closing the last connection folds the WAL into the file
 
@@ -98,6 +119,11 @@ SELECT md5(coalesce(string_agg(item, E'\\n' ORDER BY item), '')) FROM (
 """
 
 
+def _conninfo(url: str) -> str:
+    """A URL of the database for psycopg itself."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 class _PgTemplate:
     """What puts a used copy of one PostgreSQL template back as it was made: the digest of
     its schema, each table's rows as ``COPY`` text (exact for every type) with a digest of
@@ -119,12 +145,18 @@ class _PgTemplate:
                 f"SELECT '{table}', md5(coalesce(string_agg(r.ctid::text || ' ' || r::text,"
                 f" E'\\n' ORDER BY r.ctid), '')) FROM {table} AS r" for table in self.tables)
             cursor = connection.connection.driver_connection.cursor()
-            self.schema, self.state = self._read(cursor)
             self.rows = {}
             for table in self.tables:
                 with cursor.copy(f"COPY {table} TO STDOUT") as copy:
                     self.rows[table] = b"".join(bytes(block) for block in copy)
         engine.dispose()
+        # The template's rows laid out as a refill lays them out: in the same order, each
+        # table packed from its first page. Seeding updates rows (a program's state...), which
+        # leaves them elsewhere; a used copy refilled row for row could never match that, and
+        # would be dropped and made anew (a tenth of a second or more) after every test.
+        with psycopg.connect(_conninfo(url), autocommit=True) as connection:
+            self._refill(connection, self.tables)
+            self.schema, self.state = self._read(connection.cursor())
 
     def _read(self, cursor):
         """(schema digest, {table: rows digest, sequence: (called, value)})."""
@@ -134,6 +166,24 @@ class _PgTemplate:
             "SELECT format('%I.%I', schemaname, sequencename), last_value IS NOT NULL,"
             " coalesce(last_value, start_value) FROM pg_sequences").fetchall())
         return schema, state
+
+    def _refill(self, connection, tables) -> None:
+        """Empty ``tables`` (parents first, the order of ``self.tables``) and fill them with
+        the template's rows."""
+        if not tables:
+            return
+        cursor = connection.cursor()
+        with connection.transaction():
+            for table in reversed(tables):
+                cursor.execute(f"DELETE FROM {table}")
+        # Only this connection is left, so the emptied tables shrink to nothing and the
+        # rows go back to the very places they had (a fresh copy's order of rows).
+        cursor.execute(f"VACUUM {', '.join(tables)}")
+        with connection.transaction():
+            for table in tables:
+                if self.rows[table]:
+                    with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                        copy.write(self.rows[table])
 
     def restore(self, connection) -> bool:
         """Put the copy on ``connection`` (a psycopg connection in autocommit) back as the
@@ -151,19 +201,7 @@ class _PgTemplate:
             if table not in tables:
                 tables.add(table)
                 todo += self.referrers[table]
-        tables = [table for table in self.tables if table in tables]
-        if tables:
-            with connection.transaction():
-                for table in reversed(tables):
-                    cursor.execute(f"DELETE FROM {table}")
-            # Only this connection is left, so the emptied tables shrink to nothing and the
-            # rows go back to the very places they had (a fresh copy's order of rows).
-            cursor.execute(f"VACUUM {', '.join(tables)}")
-            with connection.transaction():
-                for table in tables:
-                    if self.rows[table]:
-                        with cursor.copy(f"COPY {table} FROM STDIN") as copy:
-                            copy.write(self.rows[table])
+        self._refill(connection, [table for table in self.tables if table in tables])
         for name in changed - set(self.tables):
             called, value = self.state[name]
             cursor.execute("SELECT setval(%s, %s, %s)", (name, value, called))
@@ -259,9 +297,7 @@ class Databases:
             connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                                     " WHERE datname = :name AND backend_type = 'client backend'"),
                                {"name": name})
-        conninfo = make_url(url).set(drivername="postgresql").render_as_string(
-            hide_password=False)
-        with psycopg.connect(conninfo, autocommit=True) as connection:
+        with psycopg.connect(_conninfo(url), autocommit=True) as connection:
             connection.execute("SET lock_timeout = '20s'")
             restored = self.templates[template].restore(connection)
         if restored:
@@ -404,3 +440,40 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def rendered(app):
+    """The names of the templates rendered (top level only), in order; clear() before a request."""
+    names = []
+
+    def record(sender, template, context, **extra):
+        names.append(template.name)
+
+    template_rendered.connect(record, app)
+    yield names
+    template_rendered.disconnect(record, app)
+
+
+@pytest.fixture
+def people(users, db):
+    """The demo accounts by user name, with the fixture's read transaction ended."""
+    db.commit()
+    return users
+
+
+@pytest.fixture
+def outsider(db):
+    """A second community, Desa Seberang, with one resident, one dusun and one round."""
+    now = datetime.now(UTC)
+    community = Community(name="Desa Seberang", slug="seberang", kind="desa")
+    db.add(community)
+    db.flush()
+    dusun = Dusun(community_id=community.id, name="Dusun Pesisir")
+    rnd = Round(community_id=community.id, title="Musyawarah Seberang", template="locality",
+                created_at=now)
+    user = create_user_cheaply(db, "orangluar", "Orang Luar", "musyawarah", now)
+    db.add_all([dusun, rnd, Membership(user_id=user.id, community_id=community.id,
+                                       role="resident")])
+    db.commit()
+    return SimpleNamespace(user=user, community=community, dusun=dusun, round=rnd)

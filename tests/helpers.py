@@ -1,7 +1,6 @@
 """Shared helpers for the web and command tests.
 
-Fixtures here are imported by the test modules that use them (conftest.py is
-not ours to change). Two rules keep the tests honest and fast:
+The fixtures are in conftest.py. Two rules keep the tests honest and fast:
 
 - the demo accounts log in through ``login_as`` (a session cookie set by the
   test client) except where the login form itself is under test, since every
@@ -10,86 +9,75 @@ not ours to change). Two rules keep the tests honest and fast:
   (``db.commit()``), so the next read sees what the app's requests wrote
   since, and no transaction of the test's own is left holding a lock.
 """
+import html
+import json
+import os
 import re
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
-from flask import template_rendered
+from argon2 import PasswordHasher
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from hypothesis import settings
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 
+from tests import ROOT
 from workflow.core.db import ENGINE_KEY
 from workflow.models import (
     Ballot,
     Comment,
-    Community,
-    Dusun,
     Event,
-    Membership,
+    Finding,
     Program,
     ProgramAuthor,
-    Round,
+    Supporter,
     User,
     Vote,
 )
+from workflow.people import passwords
 from workflow.people.logins import start_session
-from workflow.people.passwords import create_user
-from workflow.programs import commands
-from workflow.voting import commands as voting_commands
 
 HX = {"HX-Request": "true"}
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 TABLES = (Program, ProgramAuthor, Event, Ballot, Vote, Comment)
 PROGRAM = 1  # the demo's "Perbaikan saluran air Dusun Krajan", proposed by warga2
 LOCALITY_ROUND, PLANNING_ROUND, ACTION_ROUND = 1, 2, 3
+# What every date field says to a year before 1900 (a cleared year field sends 0001).
+TOO_EARLY = "The date is too early: write a date from 1900 on, for example 2027-03-31."
 VALID_PROGRAM = {
     "title": "Posyandu keliling", "problem": "Balita di Dusun Cibodas jarang ditimbang.",
     "goal": "Setiap balita ditimbang sebulan sekali.", "rt": "04", "rw": "02",
     "sector": "health", "estimated_cost": "Rp 2.500.000", "funding_source": "dana_desa",
 }
 
+# argon2 at its lowest cost, for the passwords the tests set (the real cost is a fifth of a
+# second a hash here). Verifying reads the parameters from the stored hash, so a login still
+# goes through the very argon2 check a real hash gets.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-@pytest.fixture
-def rendered(app):
-    """The names of the templates rendered (top level only), in order; clear() before a request."""
-    names = []
-
-    def record(sender, template, context, **extra):
-        names.append(template.name)
-
-    template_rendered.connect(record, app)
-    yield names
-    template_rendered.disconnect(record, app)
+def examples(at_ci: int) -> int:
+    """``at_ci`` hypothesis examples, scaled to the profile loaded (conftest: ci tries 100)."""
+    return max(2, at_ci * settings.default.max_examples // 100)
 
 
-@pytest.fixture
-def people(users, db):
-    """The demo accounts by user name, with the fixture's read transaction ended."""
-    db.commit()
-    return users
+def hash_cheaply(patch) -> None:
+    """Through ``patch`` (a MonkeyPatch), hash every new password with CHEAP_HASHER."""
+    patch.setattr(passwords, "_hasher", CHEAP_HASHER)
 
 
-@pytest.fixture
-def outsider(db):
-    """A second community, Desa Seberang, with one resident, one dusun and one round."""
-    now = utcnow()
-    community = Community(name="Desa Seberang", slug="seberang", kind="desa")
-    db.add(community)
-    db.flush()
-    dusun = Dusun(community_id=community.id, name="Dusun Pesisir")
-    rnd = Round(community_id=community.id, title="Musyawarah Seberang", template="locality",
-                created_at=now)
-    user = create_user(db, "orangluar", "Orang Luar", "musyawarah", now)
-    db.add_all([dusun, rnd, Membership(user_id=user.id, community_id=community.id,
-                                       role="resident")])
-    db.commit()
-    return SimpleNamespace(user=user, community=community, dusun=dusun, round=rnd)
+def create_user_cheaply(db, username: str, display_name: str, password: str, now) -> User:
+    """passwords.create_user, the password hashed with CHEAP_HASHER."""
+    with pytest.MonkeyPatch.context() as patch:
+        hash_cheaply(patch)
+        return passwords.create_user(db, username, display_name, password, now)
 
 
 def csrf_token(client) -> str:
@@ -176,43 +164,8 @@ def votes_of(db, program_id: int = PROGRAM) -> list:
     return [tuple(row) for row in rows]
 
 
-# Who fires what in the demo village, to arrange a program's state through the commands.
-FIRER = {"submit": "warga2", "open_discussion": "pendamping", "open_voting": "pendamping",
-         "close_voting": "pendamping", "open_majority_vote": "pendamping",
-         "approve": "kades", "start_implementation": "pendamping", "complete": "pendamping",
-         "withdraw": "warga2"}
-PATHS = {
-    "proposed": [],
-    "discussion": ["open_discussion"],
-    "voting": ["open_discussion", "open_voting"],
-    "agreed": ["open_discussion", "open_voting", ("vote", "agree"), "close_voting"],
-    "approved": ["open_discussion", "open_voting", ("vote", "agree"), "close_voting",
-                 "approve"],
-    "withdrawn": ["withdraw"],
-}
-
-
 def residents(users, n: int = 12) -> list:
     return [users[f"warga{i}"] for i in range(1, n + 1)]
-
-
-def arrange(db, users, state: str, program_id: int = PROGRAM) -> int:
-    """Bring a demo program to ``state`` through the same commands the web uses."""
-    for step in PATHS[state]:
-        if isinstance(step, tuple):
-            for voter in residents(users, 10):
-                voting_commands.cast_vote(db, voter, program_id, step[1], "", utcnow())
-        else:
-            commands.fire_transition(db, users[FIRER[step]], program_id, step, utcnow())
-    assert state_of(db, program_id) == state
-    return program_id
-
-
-def draft_by(db, users, username: str = "warga1", **fields) -> int:
-    """A new draft program in the locality round, authored by ``username``."""
-    program = commands.create_program(db, users[username], LOCALITY_ROUND,
-                                      {**VALID_PROGRAM, **fields}, "", utcnow())
-    return program.id
 
 
 def is_fragment(response) -> bool:
@@ -223,16 +176,6 @@ def is_fragment(response) -> bool:
 
 ACCOUNTS = {"resident": "warga5", "author": "warga2", "facilitator": "pendamping",
             "official": "kades", "admin": "admin"}
-ROLES = ("anonymous", "resident", "author", "facilitator", "official", "admin", "outsider")
-
-
-def user_for(request, people, role, accounts=ACCOUNTS):
-    """The account playing ``role``; None for anonymous."""
-    if role == "anonymous":
-        return None
-    if role == "outsider":
-        return request.getfixturevalue("outsider").user
-    return people[accounts[role]]
 
 
 def refusal_text(response) -> str:
@@ -258,3 +201,80 @@ def freeze_web_clock(monkeypatch, moment) -> None:
     for name, module in list(sys.modules.items()):
         if name.startswith("workflow") and getattr(module, "now", None) is original:
             monkeypatch.setattr(module, "now", lambda: moment)
+
+
+def findings_of(db, program_id) -> list:
+    rows = db.exec(select(Finding.id, Finding.indicator, Finding.value, Finding.unit,
+                          Finding.source, Finding.observed_on)
+                   .where(Finding.program_id == program_id).order_by(Finding.id)).all()
+    db.commit()
+    return [tuple(row) for row in rows]
+
+
+def supporters_of(db, program_id) -> list:
+    rows = db.exec(select(User.username).join(Supporter, Supporter.user_id == User.id)
+                   .where(Supporter.program_id == program_id).order_by(Supporter.id)).all()
+    db.commit()
+    return list(rows)
+
+
+def ballots_of(db, program_id: int = PROGRAM) -> list:
+    """[(kind, open, passed)] of the program's ballots, oldest first."""
+    rows = db.exec(select(Ballot.kind, Ballot.closed_at.is_(None), Ballot.passed)
+                   .where(Ballot.program_id == program_id).order_by(Ballot.id)).all()
+    db.commit()
+    return [tuple(row) for row in rows]
+
+
+def payloads(db, program_id) -> list:
+    rows = db.exec(select(Event.payload).where(Event.program_id == program_id)
+                   .order_by(Event.id)).all()
+    db.commit()
+    return [json.loads(row) for row in rows]
+
+
+def field_error(response, element_id) -> str | None:
+    """The message shown beside the form element ``element_id`` (its ``<id>-error``), if any."""
+    match = re.search(rf'<p class="field-error"[^>]* id="{element_id}-error">([^<]+)</p>',
+                      response.get_data(as_text=True))
+    return html.unescape(match.group(1)) if match else None
+
+
+def field_errors(page: str) -> dict:
+    """{field: message} for every field error shown in a form."""
+    return dict(re.findall(r'<p class="field-error" id="(\w+)-error">([^<]+)</p>', page))
+
+
+def page_of(client, program_id) -> str:
+    response = client.get(f"/programs/{program_id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def step(client, token, program_id, name, htmx=False, **data):
+    """POST step ``name`` of a program with ``token`` (the session's, from ``login_as``)."""
+    return send(client, f"/programs/{program_id}/transitions/{name}", token, data, htmx=htmx)
+
+
+def post_step(client, people, program_id, name, username="pendamping", htmx=False,
+              rendered=None, **data):
+    """Log in as ``username`` and post step ``name`` (``rendered`` is cleared after the login)."""
+    token = login_as(client, people[username])
+    if rendered is not None:
+        rendered.clear()
+    return step(client, token, program_id, name, htmx=htmx, **data)
+
+
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None}
+
+
+def source_messages() -> set:
+    """The message ids in the code and templates now, as `make extract-messages` finds them."""
+    with open(os.path.join(ROOT, "babel.cfg"), encoding="utf-8") as fh:
+        method_map, options_map = parse_mapping_cfg(fh)
+    found = set()
+    for directory in ("workflow", "templates"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+                os.path.join(ROOT, directory), method_map, options_map, keywords=KEYWORDS):
+            found.add(message if isinstance(message, str) else message[0])
+    return found

@@ -1,0 +1,115 @@
+"""The personal-data registry is complete: every table that names a person is in the
+person's download and in being forgotten, and both do what the registry says."""
+from datetime import timedelta
+
+from sqlalchemy import select as sa_select
+from sqlmodel import SQLModel
+
+from tests.arrange import arrange
+from tests.helpers import PROGRAM, utcnow
+from workflow.assessment import commands as assessment
+from workflow.comments import commands as comment_commands
+from workflow.core import audit, personal
+from workflow.organizing import commands as organizing
+from workflow.people import commands as people_commands
+from workflow.people import logins
+from workflow.people import queries as people_queries
+from workflow.people.models import LoginAttempt, User
+from workflow.programs import commands
+from workflow.voting import commands as voting_commands
+
+ACTION_ROUND, PLANNING_ROUND = 3, 2
+
+
+def naming_columns():
+    """(table, column) of every column that names a person: a user id or a username."""
+    found = set()
+    for table in SQLModel.metadata.sorted_tables:
+        for column in table.columns:
+            user_id = any(key.column.table.name == "user" for key in column.foreign_keys)
+            if user_id or (column.name == "username" and table.name != "user"):
+                found.add((table.name, column.name))
+    return found
+
+
+def registered_columns():
+    return {(column.class_.__tablename__, column.key)
+            for entry in personal.REGISTRY for column in entry.columns}
+
+
+def test_every_column_naming_a_person_is_registered():
+    assert naming_columns() - registered_columns() == set()
+    assert ("user", "id") in registered_columns()
+
+
+def test_the_walk_sees_the_columns():
+    """Load-bearing: the walk finds columns we know name a person."""
+    assert {("comment", "user_id"), ("vote", "recorded_by"), ("event", "actor_id"),
+            ("loginattempt", "username")} <= naming_columns()
+
+
+def test_every_part_forgets_something_or_says_why_it_stays():
+    assert [entry.key for entry in personal.REGISTRY if not entry.forget and not entry.kept] == []
+    assert len({entry.key for entry in personal.REGISTRY}) == len(personal.REGISTRY)
+
+
+def leave_a_trace_everywhere(db, users):
+    """warga1 and the facilitator each leave rows in every table that can name them."""
+    now = utcnow()
+    warga, pendamping = users["warga1"], users["pendamping"]
+    comment_commands.add_comment(db, warga, PROGRAM, "concern", "Biayanya mahal", now)
+    arrange(db, users, "voting")
+    voting_commands.cast_vote(db, warga, PROGRAM, "block", "Nama saya di sini", now)
+    voting_commands.record_room_vote(db, pendamping, PROGRAM, users["warga3"].id, "agree", "",
+                                     now)
+    action = commands.create_program(db, warga, ACTION_ROUND, {
+        "title": "Jalan desa", "problem": "Rusak.", "goal": "Diperbaiki."}, "", now)
+    commands.fire_transition(db, warga, action.id, "submit", now)
+    commands.fire_transition(db, pendamping, action.id, "start_organizing", now)
+    organizing.join_supporters(db, warga, action.id, now)
+    planning = commands.create_program(db, warga, PLANNING_ROUND, {
+        "title": "Posyandu", "problem": "Jauh.", "goal": "Dekat."}, "", now)
+    commands.fire_transition(db, warga, planning.id, "submit", now)
+    commands.fire_transition(db, pendamping, planning.id, "start_assessment", now)
+    assessment.record_finding(db, pendamping, planning.id, {
+        "indicator": "Balita", "value": "40", "unit": "anak", "source": "Posyandu"}, now)
+    for person in (warga, pendamping):
+        logins.record_attempt(db, person.username, "127.0.0.1", now, succeeded=True)
+        logins.start_session(db, person, now)
+    db.commit()
+
+
+def test_the_download_has_every_part_and_no_secret(db, users):
+    leave_a_trace_everywhere(db, users)
+    parts = {}
+    for username in ("warga1", "pendamping"):
+        data = people_queries.personal_data(db, db.get(User, users[username].id))
+        assert set(data) == {entry.key for entry in personal.REGISTRY}
+        parts.update({key: value for key, value in data.items() if value})
+    assert set(parts) == {entry.key for entry in personal.REGISTRY}
+    for entry in personal.REGISTRY:
+        for row in parts[entry.key] if isinstance(parts[entry.key], list) else [parts[entry.key]]:
+            assert not set(entry.exclude) & set(row), entry.key
+    assert "password_hash" not in parts["account"]
+    recorded = parts["votes_recorded_for_others"]
+    assert recorded and all("choice" not in row for row in recorded)
+
+
+def test_being_forgotten_blanks_every_registered_column(db, users):
+    leave_a_trace_everywhere(db, users)
+    warga = db.get(User, users["warga1"].id)
+    old_username = warga.username
+    people_commands.anonymise(db, warga, "musyawarah", utcnow() + timedelta(minutes=1))
+    db.expire_all()
+    forgotten = db.get(User, users["warga1"].id)
+    for entry in personal.REGISTRY:
+        for column, value in entry.forget.items():
+            table = entry.model.__table__
+            rows = db.exec(sa_select(table.c[column]).where(entry.naming(forgotten))).all()
+            assert all(row[0] == value for row in rows), (entry.key, column)
+    # Nothing still carries the old login name, and the chain still verifies.
+    assert db.exec(sa_select(LoginAttempt.username).where(
+        LoginAttempt.username == old_username)).all() == []
+    assert forgotten.display_name == "" and forgotten.username == f"deleted-{forgotten.id}"
+    assert audit.verify(db).ok
+    db.commit()

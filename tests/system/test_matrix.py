@@ -1,0 +1,443 @@
+"""The authorisation matrix: every route x method x actor, generated from ``app.url_map``.
+
+Each (endpoint, method) of the url_map (HEAD, OPTIONS and ``static`` aside) is tried by
+seven actors: nobody logged in, a resident of the community (warga1), the program's
+author (warga2), a resident of another community (``outsider``), the facilitator
+(pendamping), the official (kades) and the administrator (admin). ``EXPECTED`` says, per
+endpoint and method, the outcome class each actor must get:
+
+- ``ok``        2xx, or a 3xx that is not the login bounce (logout and "forget me" end on
+                the login page by design: that is their success, not a bounce);
+- ``login``     the login bounce (a redirect to ``/login?next=<this path>``), or 401 (API);
+- ``forbidden`` 403: a member whose role may not do it;
+- ``hidden``    404: the thing does not exist for this actor (outsiders learn nothing);
+- ``conflict``  409: the role may, the program's state does not allow it.
+
+422 (the form was not valid) is never expected: every POST carries a valid CSRF token
+and plausible valid form data, so the outcome is about who asks, not what they typed.
+
+Every request is also checked against the database: a refused request (and any GET)
+leaves everything as it was; an ``ok`` POST that is meant to write really wrote. A refused
+request (403, 404, 409) of a page or form is answered with the refusal (``id="refused"``),
+the API's in JSON.
+
+A route added to the app without an entry here fails (its generated cases fail, and so
+does ``test_every_route_has_an_entry``); an entry for a route that is gone fails
+``test_no_entry_without_a_route``. Program transitions are tried per step from a state
+where the process allows the step (``STEPS_FROM``), plus one unknown step and one step
+the state does not allow; ``test_every_step_is_tried`` fails when a template gains a step
+that is not in that table.
+"""
+import secrets
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlmodel import Session, select
+
+from app import create_app
+from tests.arrange import GOOD_FINDING, STAGES, STATE_OF_STAGE, STEP_FORM, bring
+from tests.helpers import (
+    HX,
+    LOCALITY_ROUND,
+    VALID_PROGRAM,
+    db_state,
+    hash_cheaply,
+    login_as,
+    send,
+)
+from workflow.core.db import ENGINE_KEY, make_engine
+from workflow.demo import PASSWORD
+from workflow.engine.processes import TEMPLATES, TRANSITION_LABELS
+from workflow.models import Finding, User
+from workflow.people import passwords as accounts
+from workflow.web.assets import htmx_version
+
+ACTORS = ("anonymous", "resident", "author", "outsider", "facilitator", "official", "admin")
+ACCOUNT = {"resident": "warga1", "author": "warga2", "facilitator": "pendamping",
+           "official": "kades", "admin": "admin"}
+SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+SKIPPED_ENDPOINTS = {"static"}
+
+
+def row(spec: str) -> dict:
+    """One line of the table: the outcomes in ACTORS order."""
+    outcomes = spec.split()
+    assert len(outcomes) == len(ACTORS), spec
+    return dict(zip(ACTORS, outcomes))
+
+
+# Rows used often.                anonymous resident author    outsider facilitator official  admin
+EVERYONE = row("                  ok        ok       ok        ok       ok          ok        ok")
+LOGGED_IN = row("                 login     ok       ok        ok       ok          ok        ok")
+MEMBERS = row("                   login     ok       ok        hidden   ok          ok        ok")
+RESIDENTS = row("                 login     ok       ok        hidden   forbidden   forbidden forbidden")
+FACILITATOR = row("               login     forbidden forbidden hidden  ok          forbidden forbidden")
+OFFICIAL = row("                  login     forbidden forbidden hidden  forbidden   ok        forbidden")
+AUTHOR = row("                    login     forbidden ok       hidden   forbidden   forbidden forbidden")
+ADMIN = row("                     login     forbidden forbidden forbidden forbidden forbidden ok")
+# A draft: only its author may change it; the facilitator sees it; to others it does not exist.
+DRAFT_AUTHOR = row("              login     hidden   ok        hidden   forbidden   hidden    hidden")
+
+# Where each step of a program's process is tried from: (template, stage) -> steps.
+# A stage is a state the program is brought to through the commands (arrange.STAGES);
+# "failed" is the discussion after a consent round failed (the only way to a majority vote).
+STEPS_FROM = {
+    ("locality", "draft"): ("submit",),
+    ("locality", "proposed"): ("open_discussion", "withdraw",
+                               "approve",        # not from "proposed": the state refuses it
+                               "no_such_step"),  # not a step at all
+    ("locality", "discussion"): ("open_voting", "reject"),
+    ("locality", "failed"): ("open_majority_vote",),
+    ("locality", "voting"): ("close_voting",),
+    ("locality", "agreed"): ("approve", "return", "reject"),
+    ("locality", "approved"): ("start_implementation",),
+    ("locality", "implementation"): ("complete",),
+    ("locality", "completed"): ("evaluate",),
+    ("planning", "proposed"): ("start_assessment",),
+    ("planning", "assessment"): ("publish_findings", "withdraw"),
+    ("planning", "consultation"): ("recommend",),
+    ("planning", "agreed"): ("return",),
+    ("action", "proposed"): ("start_organizing",),
+    ("action", "organizing"): ("open_voting", "withdraw"),
+    ("action", "voting"): ("close_voting",),
+    ("action", "agreed"): ("deliver",),
+    ("action", "action"): ("record_response",),
+}
+
+
+def step_id(template: str, stage: str, name: str) -> str:
+    return f"{template}/{stage}/{name}"
+
+
+TRANSITIONS = {
+    step_id("locality", "draft", "submit"): DRAFT_AUTHOR,
+    step_id("locality", "proposed", "open_discussion"): FACILITATOR,
+    step_id("locality", "proposed", "withdraw"): AUTHOR,
+    # The machine checks the state before the role: every member hears "not now".
+    step_id("locality", "proposed", "approve"):
+        row("login conflict conflict hidden conflict conflict conflict"),
+    step_id("locality", "proposed", "no_such_step"):
+        row("login hidden hidden hidden hidden hidden hidden"),
+    step_id("locality", "discussion", "open_voting"): FACILITATOR,
+    step_id("locality", "discussion", "reject"): FACILITATOR,
+    step_id("locality", "failed", "open_majority_vote"): FACILITATOR,
+    step_id("locality", "voting", "close_voting"): FACILITATOR,
+    step_id("locality", "agreed", "approve"): OFFICIAL,
+    step_id("locality", "agreed", "return"): OFFICIAL,
+    step_id("locality", "agreed", "reject"): OFFICIAL,
+    step_id("locality", "approved", "start_implementation"):
+        row("login forbidden forbidden hidden ok ok forbidden"),
+    step_id("locality", "implementation", "complete"): FACILITATOR,
+    step_id("locality", "completed", "evaluate"): FACILITATOR,
+    step_id("planning", "proposed", "start_assessment"): FACILITATOR,
+    step_id("planning", "assessment", "publish_findings"): FACILITATOR,
+    step_id("planning", "assessment", "withdraw"): AUTHOR,
+    step_id("planning", "consultation", "recommend"): FACILITATOR,
+    step_id("planning", "agreed", "return"): OFFICIAL,
+    step_id("action", "proposed", "start_organizing"): FACILITATOR,
+    step_id("action", "organizing", "open_voting"): FACILITATOR,
+    step_id("action", "organizing", "withdraw"): AUTHOR,
+    step_id("action", "voting", "close_voting"): FACILITATOR,
+    step_id("action", "agreed", "deliver"): FACILITATOR,
+    step_id("action", "action", "record_response"): FACILITATOR,
+}
+
+EXPECTED = {
+    "auth.login": {"GET": EVERYONE, "POST": EVERYONE},   # POST: the actor's own name and password
+    "auth.logout": {"GET": EVERYONE, "POST": EVERYONE},   # GET: a page with the form
+    "auth.language": {"POST": EVERYONE},
+    "account.overview": {"GET": LOGGED_IN},
+    "account.password": {"GET": LOGGED_IN, "POST": LOGGED_IN},
+    "account.data": {"GET": LOGGED_IN},
+    "account.delete": {"POST": LOGGED_IN},
+    "account.admin": {"GET": ADMIN},
+    "account.reset": {"POST": ADMIN},                    # warga5's password
+    "rounds.home": {"GET": LOGGED_IN},
+    "rounds.board": {"GET": MEMBERS},
+    "glossary.page": {"GET": EVERYONE},               # the words explained, public
+    # The blank form opens for every member (the home and round pages offer the link to
+    # all but the admin); saving it is for residents, facilitators and officials.
+    "programs.new": {"GET": row("login ok ok hidden ok ok forbidden"),
+                          "POST": row("login ok ok hidden ok ok forbidden")},
+    "programs.show": {"GET": MEMBERS},
+    "programs.history": {"GET": MEMBERS},
+    "programs.transition": {"POST": TRANSITIONS},
+    "voting.vote": {"POST": RESIDENTS},
+    "voting.room_vote": {"POST": FACILITATOR},
+    "voting.tally": {"GET": MEMBERS},
+    "comments.add": {"POST": MEMBERS},              # any member joins the discussion
+    "drafting.edit": {"GET": DRAFT_AUTHOR, "POST": DRAFT_AUTHOR},
+    "drafting.delete": {"GET": DRAFT_AUTHOR, "POST": DRAFT_AUTHOR},  # GET: "are you sure?"
+    "assessment.add_finding": {"POST": FACILITATOR},
+    "assessment.edit_finding": {"POST": FACILITATOR},
+    "assessment.delete_finding": {"POST": FACILITATOR},
+    "organizing.support": {"POST": RESIDENTS},
+    "organizing.leave": {"POST": RESIDENTS},
+    "api.program": {"GET": MEMBERS},
+    "assets.htmx_js": {"GET": EVERYONE},
+}
+
+# --- what each endpoint is asked, and with what --------------------------------------------
+
+def first_finding(db, program_id: int) -> int:
+    finding_id = db.exec(select(Finding.id).where(Finding.program_id == program_id)
+                         .order_by(Finding.id)).first()
+    db.commit()
+    return finding_id
+
+
+NEW_PASSWORD = "sawah hijau di kaki gunung"
+PROGRAM_PAGE = ("locality", "voting")   # program 1 with an open ballot: the fullest page
+# endpoint: (stage to arrange or None, URL, form for POST). ``w`` is the arranged world:
+# w.program, w.finding, w.me (the actor's User, None when anonymous), w.people.
+TARGETS = {
+    "auth.login": (None, lambda w: "/login", lambda w: {
+        "username": (w.me or w.people["warga1"]).username, "password": PASSWORD}),
+    "auth.logout": (None, lambda w: "/logout", lambda w: {}),
+    "auth.language": (None, lambda w: "/language", lambda w: {"lang": "id", "next": "/"}),
+    "account.overview": (None, lambda w: "/account", None),
+    "account.password": (None, lambda w: "/account/password", lambda w: {
+        "current": PASSWORD, "new": NEW_PASSWORD, "repeat": NEW_PASSWORD}),
+    "account.data": (None, lambda w: "/account/data", None),
+    "account.delete": (None, lambda w: "/account/delete", lambda w: {"password": PASSWORD}),
+    "account.admin": (None, lambda w: "/admin", None),
+    "account.reset": (None, lambda w: f"/admin/users/{w.people['warga5'].id}/password",
+                      lambda w: {"password": "kopi pagi di balai desa"}),
+    "rounds.home": (None, lambda w: "/", None),
+    "rounds.board": (None, lambda w: f"/rounds/{LOCALITY_ROUND}", None),
+    "glossary.page": (None, lambda w: "/glossary", None),
+    "programs.new": (None, lambda w: f"/rounds/{LOCALITY_ROUND}/programs/new",
+                          lambda w: {**VALID_PROGRAM,
+                                     "submission_key": secrets.token_urlsafe(16)}),
+    "programs.show": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}", None),
+    "programs.history": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/history", None),
+    "voting.vote": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/votes",
+                      lambda w: {"choice": "agree"}),
+    "voting.room_vote": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/room-votes",
+                           lambda w: {"voter": str(w.people["warga3"].id), "choice": "agree"}),
+    "voting.tally": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/tally", None),
+    "drafting.edit": (("locality", "draft"), lambda w: f"/programs/{w.program}/edit",
+                      lambda w: {**VALID_PROGRAM, "title": "Posyandu keliling RW 02",
+                                 "version": "1"}),
+    "drafting.delete": (("locality", "draft"), lambda w: f"/programs/{w.program}/delete",
+                        lambda w: {"confirm": "yes"}),
+    "comments.add": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/comments",
+                         lambda w: {"stance": "support", "body": "Saya setuju, saluran itu "
+                                                                 "meluap tiap hujan."}),
+    "assessment.add_finding": (("planning", "assessment"),
+                                  lambda w: f"/programs/{w.program}/findings",
+                                  lambda w: {**GOOD_FINDING, "indicator": "Sumur tercemar",
+                                             "value": "12", "unit": "sumur"}),
+    "assessment.edit_finding": (("planning", "assessment"),
+                                   lambda w: f"/programs/{w.program}/findings/{w.finding}",
+                                   lambda w: {**GOOD_FINDING, "value": "47"}),
+    "assessment.delete_finding": (
+        ("planning", "assessment"),
+        lambda w: f"/programs/{w.program}/findings/{w.finding}/delete", lambda w: {}),
+    "organizing.support": (("action", "organizing"),
+                              lambda w: f"/programs/{w.program}/supporters", lambda w: {}),
+    "organizing.leave": (("action", "supported"),
+                            lambda w: f"/programs/{w.program}/supporters/leave", lambda w: {}),
+    "api.program": (PROGRAM_PAGE, lambda w: f"/api/v1/programs/{w.program}", None),
+    "assets.htmx_js": (None, lambda w: f"/static/vendor/htmx-{htmx_version()}.min.js", None),
+}
+HTMX_GETS = {"voting.tally"}        # polled by htmx; a plain GET is only sent to the page
+CHECKS_PASSWORD = {("auth.login", "POST"), ("account.password", "POST"),
+                   ("account.delete", "POST")}
+WRITES_NOTHING = {"auth.language"}    # only the cookie changes
+REFUSALS = {"forbidden", "hidden", "conflict"}   # answered with the refusal page or fragment
+JSON_ENDPOINTS = {"api.program"}                 # refuses in JSON instead
+
+
+def transition_target(template: str, stage: str, name: str):
+    # confirm=yes as the confirmation form sends it: who may do what, not the "are you
+    # sure?" (tests/programs/test_confirm_and_refusals.py), decides the outcome here.
+    form = {**STEP_FORM.get(name, {}), "expected_state": STATE_OF_STAGE.get(stage, stage),
+            "confirm": "yes"}
+    return ((template, stage), lambda w: f"/programs/{w.program}/transitions/{name}",
+            lambda w: form)
+
+
+def target_of(endpoint: str, step: str | None):
+    """(stage, url of the world, form of the world) of one case."""
+    return transition_target(*step.split("/")) if step else TARGETS[endpoint]
+
+
+# --- each stage arranged once: the database every case of it copies ---------------------------
+
+@pytest.fixture(scope="session")
+def stage_templates(backend, databases):
+    """stage -> (template, (program id, its first finding id)): the seeded demo village with
+    the stage's program brought there by ``arrange.bring``, made once per backend (and
+    worker) on first use. Every case of the stage gets its own copy of it (``database_url``
+    below), so cases still never see each other's writes."""
+    made = {}
+
+    def build(stage):
+        def arranged(url):
+            engine = make_engine(url)
+            with Session(engine, expire_on_commit=False) as db:
+                people = {u.username: u for u in db.exec(select(User))}
+                db.commit()
+                program = bring(db, people, *stage)
+                finding = first_finding(db, program)
+            engine.dispose()
+            return program, finding
+        return databases.template(backend[1], arranged)
+
+    def get(stage):
+        if stage not in made:
+            made[stage] = build(stage)
+        return made[stage]
+    return get
+
+
+@pytest.fixture
+def database_url(request, backend, databases):
+    """A fresh copy of the case's stage (in place of conftest's bare demo village)."""
+    params = getattr(request.node, "callspec", None)
+    stage = params and target_of(params.params["endpoint"], params.params["step"])[0]
+    template = request.getfixturevalue("stage_templates")(stage)[0] if stage else backend[1]
+    url = databases.copy(template)
+    yield url
+    databases.release(url)
+
+
+# --- generating the cases from the url_map ---------------------------------------------------
+
+def routes() -> list:
+    """(endpoint, method) for every rule of a freshly built app."""
+    app = create_app({"TESTING": True, "DATABASE_URL": "sqlite://", "SECRET_KEY": "x"})
+    try:
+        return sorted({(rule.endpoint, method) for rule in app.url_map.iter_rules()
+                       if rule.endpoint not in SKIPPED_ENDPOINTS
+                       for method in rule.methods - SKIPPED_METHODS})
+    finally:
+        app.extensions[ENGINE_KEY].dispose()
+
+
+ROUTES = routes()
+
+
+def cases() -> list:
+    result = []
+    for endpoint, method in ROUTES:
+        if endpoint == "programs.transition":
+            steps = [step_id(t, s, n) for (t, s), names in STEPS_FROM.items() for n in names]
+        else:
+            steps = [None]
+        result += [pytest.param(endpoint, method, step, actor,
+                                id=":".join(filter(None, (endpoint, method, step, actor))))
+                   for step in steps for actor in ACTORS]
+    return result
+
+
+# --- reading the outcome and the database ----------------------------------------------------
+
+def outcome(response, url: str) -> str:
+    status = response.status_code
+    if status == 401:
+        return "login"
+    if 300 <= status < 400:
+        target = urlsplit(response.headers.get("Location", ""))
+        if target.path == "/login" and "next" in parse_qs(target.query):
+            nxt = parse_qs(target.query)["next"][0]
+            return "login" if urlsplit(nxt).path == urlsplit(url).path else f"{status} to {nxt}"
+        return "ok"
+    if 200 <= status < 300:
+        return "ok"
+    return {403: "forbidden", 404: "hidden", 409: "conflict"}.get(status, f"status {status}")
+
+
+
+
+# --- the tests ------------------------------------------------------------------------------
+
+def test_every_route_has_an_entry():
+    missing = [f"{method} {endpoint}" for endpoint, method in ROUTES
+               if method not in EXPECTED.get(endpoint, {})]
+    assert not missing, f"routes without an EXPECTED entry: {missing}"
+    assert not [e for e, _ in ROUTES if e not in TARGETS and e != "programs.transition"]
+    for endpoint, methods in EXPECTED.items():
+        for method, entry in methods.items():
+            rows = entry.values() if endpoint == "programs.transition" else [entry]
+            assert all(set(r) == set(ACTORS) for r in rows), (endpoint, method)
+
+
+def test_no_entry_without_a_route():
+    stale = [f"{method} {endpoint}" for endpoint, methods in EXPECTED.items()
+             for method in methods if (endpoint, method) not in ROUTES]
+    assert not stale, f"EXPECTED entries for routes that no longer exist: {stale}"
+    assert not [e for e in TARGETS if e not in EXPECTED]
+
+
+def test_every_step_is_tried():
+    """Every step of every template, for each set of roles that may fire it, is tried
+    somewhere (the same name with the same roles in another template or state counts)."""
+    tried = set()
+    for (template, stage), names in STEPS_FROM.items():
+        state = STATE_OF_STAGE.get(stage, stage)
+        for name in names:
+            tried |= {(t.name, t.roles) for t in TEMPLATES[template].from_state(state)
+                      if t.name == name}
+    untried = sorted({(tpl.name, t.source, t.name) for tpl in TEMPLATES.values()
+                      for t in tpl.transitions if (t.name, t.roles) not in tried})
+    assert not untried, f"steps whose roles are never tried: {untried}"
+    names = {n for names in STEPS_FROM.values() for n in names}
+    assert set(TRANSITION_LABELS) <= names, set(TRANSITION_LABELS) - names
+    ids = {step_id(t, s, n) for (t, s), names in STEPS_FROM.items() for n in names}
+    assert ids == set(TRANSITIONS), ids ^ set(TRANSITIONS)
+    assert all(s in STAGES[t] for t, s in STEPS_FROM)
+
+
+@pytest.mark.parametrize("endpoint, method, step, actor", cases())
+def test_matrix(endpoint, method, step, actor, request, monkeypatch, client, db, people):
+    entry = EXPECTED.get(endpoint, {}).get(method)
+    assert entry is not None, f"{method} {endpoint} is in app.url_map but not in EXPECTED"
+    if step is not None:
+        assert step in entry, f"no EXPECTED row for step {step}"
+        entry = entry[step]
+    expected = entry[actor]
+    hash_cheaply(monkeypatch)   # the passwords these tests set
+
+    if actor == "anonymous":
+        me = None
+    elif actor == "outsider":
+        me = request.getfixturevalue("outsider").user
+    else:
+        me = people[ACCOUNT[actor]]
+    if (endpoint, method) in CHECKS_PASSWORD:
+        account = me or people["warga1"]
+        account.password_hash = accounts.hash_password(PASSWORD)
+        db.add(account)
+        db.commit()
+
+    stage, url_of, form_of = target_of(endpoint, step)
+    world = SimpleNamespace(me=me, people=people, program=None, finding=None)
+    if stage is not None:
+        world.program, world.finding = request.getfixturevalue("stage_templates")(stage)[1]
+    url = url_of(world)
+
+    token = login_as(client, me)
+    before = db_state(db)
+    try:
+        if method == "GET":
+            response = client.get(url, headers=HX if endpoint in HTMX_GETS else {})
+        else:
+            response = send(client, url, token, form_of(world))
+        got = outcome(response, url)
+        body = response.get_data(as_text=True)
+        detail = f"{response.status_code} {body[:300]!r}"
+    except Exception as error:  # TESTING propagates a 500 as the exception itself
+        got, body, detail = "error", "", repr(error)
+    after = db_state(db)
+
+    assert got == expected, (
+        f"{actor} {method} {url}: expected {expected}, got {got} ({detail})")
+    if got in REFUSALS and endpoint not in JSON_ENDPOINTS:
+        assert 'id="refused"' in body, f"{actor} {method} {url}: {got} without the refusal"
+    if method == "GET" or got != "ok":
+        assert after == before, f"{actor} {method} {url} ({got}) changed the database"
+    elif endpoint not in WRITES_NOTHING and not (endpoint == "auth.logout" and me is None):
+        assert after != before, f"{actor} {method} {url} answered ok but wrote nothing"
