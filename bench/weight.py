@@ -3,7 +3,7 @@
 Run with `make bench` (or `.venv/bin/python bench/weight.py`). Uses the village of
 bench/pages.py (300 programs, 200 comments on program 1) and the Flask test client, asking
 for gzip as a browser does. Prints response bodies only; the browser test
-(tests/test_thin_links.py) measures the same loads in Chromium, headers included,
+(tests/browser/test_thin_links.py) measures the same loads in Chromium, headers included,
 against the 40 KB budget.
 """
 import os

@@ -5,7 +5,7 @@ between two marker lines, remade with
 
     .venv/bin/python -m workflow.process_doc --write docs/process-models.md
 
-and tests/test_setup.py fails when the document and the code disagree, so the tables
+and tests/system/test_setup.py fails when the document and the code disagree, so the tables
 a newcomer reads are the machine the engine runs.
 """
 import sys

@@ -10,7 +10,7 @@ _ASCII_DIGITS = re.compile(r"[0-9]+")
 # Every invisible format character (Unicode category Cf: zero-width space, joiners, word
 # joiner, byte-order mark, soft hyphen, bidirectional controls, tags...). A name made only of
 # them looks empty and must count as empty; a bidirectional override can make a text display
-# as something else. tests/test_inputs.py checks this class against Python's Unicode data.
+# as something else. tests/system/test_inputs.py checks this class against Python's Unicode data.
 _FORMAT = re.compile(
     "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
     "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
