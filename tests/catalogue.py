@@ -57,6 +57,8 @@ PAGES = [
     Page("account", "/account", MEMBERS),
     Page("password", "/account/password", ("resident",)),
     Page("admin", "/admin", ("admin",)),
+    Page("community", "/communities/1", ("admin",)),
+    Page("community-people", "/communities/1/people", ("admin",)),
     Page("forbidden", "/admin", ("resident",)),
     Page("not-found", "/programs/2147483000", ("resident",)),
     Page("glossary", "/glossary", ("anonymous", "resident")),

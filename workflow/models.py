@@ -7,11 +7,12 @@ is added here, or Alembic does not see its tables.
 """
 from workflow.assessment.models import Finding
 from workflow.comments.models import Comment
+from workflow.communities.models import Community, Dusun
 from workflow.core.audit import Event
 from workflow.organizing.models import Supporter
 from workflow.people.models import LoginAttempt, LoginSession, Membership, User
 from workflow.programs.models import Program, ProgramAuthor
-from workflow.rounds.models import Community, Dusun, Round
+from workflow.rounds.models import Round
 from workflow.voting.models import Ballot, Vote
 
 __all__ = ["Ballot", "Comment", "Community", "Dusun", "Event", "Finding", "LoginAttempt",

@@ -63,9 +63,12 @@ from tests.helpers import (
 )
 from workflow import demo
 from workflow.assessment import commands as assessment
+from workflow.communities.commands import KINDS
 from workflow.core import audit
 from workflow.core.db import ENGINE_KEY, make_engine
 from workflow.engine.ballots import CHOICES
+from workflow.engine.dates import ZONES
+from workflow.engine.people import TAGS
 from workflow.engine.processes import STATE_LABELS, TRANSITION_LABELS
 from workflow.models import Community, Dusun, Finding, Membership, Round, User
 from workflow.organizing import commands as organizing
@@ -251,6 +254,13 @@ PROPOSAL_FIELDS = {"title": TEXT, "problem": TEXT, "goal": TEXT, "beneficiaries"
                    "estimated_cost": NUMBER, "funding_source": choice(*FUNDING_SOURCES)}
 
 
+COMMUNITY_FIELDS = {"name": TEXT, "kind": choice(*KINDS), "kecamatan": TEXT, "kabupaten": TEXT,
+                    "timezone": choice(*ZONES), "complaint_address": TEXT}
+VALID_COMMUNITY = {"name": "Desa Mekarsari", "kind": "desa", "kecamatan": "Cibeber",
+                   "kabupaten": "Cianjur", "timezone": "Asia/Jakarta",
+                   "complaint_address": "Balai Desa Mekarsari"}
+
+
 def changed_draft(key: str) -> Callable:
     """A valid change to the world's draft ``key`` (by warga3), from its first version."""
     return lambda w: ({"program_id": w["program"][key]},
@@ -340,6 +350,24 @@ RECIPES = {
         base=lambda w: ({"program_id": w["program"]["loc_draft"]}, {"confirm": "yes"}),
         finals=lambda w: [({"program_id": w["program"][k]}, {"confirm": "yes"})
                           for k in ("loc_draft_b", "loc_draft_c")]),
+    "communities.create": Recipe(
+        actors=("situs", "admin"), fields=COMMUNITY_FIELDS,
+        base=lambda w: ({}, VALID_COMMUNITY)),
+    "communities.update": Recipe(
+        actors=("admin", "situs", "warga1"), url={"community_id": int_url("communities")},
+        fields=COMMUNITY_FIELDS,
+        base=lambda w: ({"community_id": 1}, {**VALID_COMMUNITY, "name": "Desa Sukamaju"})),
+    "communities.add_dusun": Recipe(
+        actors=("admin", "situs"), url={"community_id": int_url("communities")},
+        fields={"name": TEXT}, base=lambda w: ({"community_id": 1}, {"name": "Dusun Baru"}),
+        finals=lambda w: [({"community_id": 1}, {"name": f"Dusun Baru {n}"}) for n in (1, 2)]),
+    "communities.add_person": Recipe(
+        actors=("admin", "situs", "warga1"), url={"community_id": int_url("communities")},
+        fields={"name": TEXT, "username": USERNAME, "role": choice("resident", "facilitator",
+                                                                    "official", "admin"),
+                "dusun": TEXT, "gender": choice("f", "m", ""), "tags": choice(*TAGS)},
+        base=lambda w: ({"community_id": 1}, {"name": "Ibu Sri Wahyuni", "role": "resident",
+                                              "gender": "f", "tags": "women"})),
     "comments.add": Recipe(
         actors=("warga6", "kades"), url={"program_id": int_url("programs")},
         fields={"stance": choice("support", "concern", "question"), "body": TEXT},
@@ -477,6 +505,8 @@ def _build_world(url: str) -> dict:
         rnd = Round(community_id=seberang.id, title="Musyawarah Seberang",
                     template="locality", created_at=now)
         outsider = create_user(db, "orangluar", "Orang Luar", demo.PASSWORD, now)
+        # A site administrator, who may create communities and set up every one.
+        create_user(db, "situs", "Admin Situs", demo.PASSWORD, now).site_admin = True
         db.add_all([Dusun(community_id=seberang.id, name="Dusun Pesisir"), rnd,
                      Membership(user_id=outsider.id, community_id=seberang.id,
                                 role="resident")])
@@ -484,6 +514,7 @@ def _build_world(url: str) -> dict:
         p["outsider"] = commands.create_program(db, outsider, rnd.id, VALID_PROGRAM, "",
                                                 now).id
         users = {u.username: u.id for u in db.exec(select(User))}
+        seberang_id = seberang.id
         findings = sorted(db.exec(select(Finding.id)))
         dusun = sorted(db.exec(select(Dusun.id)))
         db.commit()
@@ -496,6 +527,7 @@ def _build_world(url: str) -> dict:
         "rounds": [LOCALITY_ROUND, PLANNING_ROUND, ACTION_ROUND, rnd.id, 0, MISSING_ID],
         "user": users, "user_ids": sorted(users.values()) + [0, MISSING_ID],
         "usernames": sorted(users), "dusun": dusun + [0, MISSING_ID],
+        "communities": [1, seberang_id, 0, MISSING_ID],
     }
 
 

@@ -76,6 +76,8 @@ FACILITATOR = row("               login     forbidden forbidden hidden  ok      
 OFFICIAL = row("                  login     forbidden forbidden hidden  forbidden   ok        forbidden")
 AUTHOR = row("                    login     forbidden ok       hidden   forbidden   forbidden forbidden")
 ADMIN = row("                     login     forbidden forbidden forbidden forbidden forbidden ok")
+# The community's set-up: its administrators; to an outsider it does not exist.
+COMMUNITY_ADMIN = row("           login     forbidden forbidden hidden  forbidden   forbidden ok")
 # A draft: only its author may change it; the facilitator sees it; to others it does not exist.
 DRAFT_AUTHOR = row("              login     hidden   ok        hidden   forbidden   hidden    hidden")
 
@@ -153,6 +155,15 @@ EXPECTED = {
     "account.delete": {"POST": LOGGED_IN},
     "account.admin": {"GET": ADMIN},
     "account.reset": {"POST": ADMIN},                    # warga5's password
+    # Only a site administrator creates communities (none of these actors is one).
+    "communities.new": {"GET": row("login forbidden forbidden forbidden forbidden forbidden forbidden")},
+    "communities.create": {"POST": row("login forbidden forbidden forbidden forbidden forbidden "
+                                       "forbidden")},
+    "communities.show": {"GET": COMMUNITY_ADMIN},
+    "communities.update": {"POST": COMMUNITY_ADMIN},
+    "communities.add_dusun": {"POST": COMMUNITY_ADMIN},
+    "communities.people": {"GET": COMMUNITY_ADMIN},
+    "communities.add_person": {"POST": COMMUNITY_ADMIN},
     "rounds.home": {"GET": LOGGED_IN},
     "rounds.board": {"GET": MEMBERS},
     "glossary.page": {"GET": EVERYONE},               # the words explained, public
@@ -188,6 +199,8 @@ def first_finding(db, program_id: int) -> int:
 
 
 NEW_PASSWORD = "sawah hijau di kaki gunung"
+NEW_COMMUNITY = {"name": "Desa Mekarsari", "kind": "desa", "kecamatan": "Cibeber",
+                 "kabupaten": "Cianjur", "timezone": "Asia/Jakarta", "complaint_address": ""}
 PROGRAM_PAGE = ("locality", "voting")   # program 1 with an open ballot: the fullest page
 # endpoint: (stage to arrange or None, URL, form for POST). ``w`` is the arranged world:
 # w.program, w.finding, w.me (the actor's User, None when anonymous), w.people.
@@ -204,6 +217,16 @@ TARGETS = {
     "account.admin": (None, lambda w: "/admin", None),
     "account.reset": (None, lambda w: f"/admin/users/{w.people['warga5'].id}/password",
                       lambda w: {"password": "kopi pagi di balai desa"}),
+    "communities.new": (None, lambda w: "/communities/new", None),
+    "communities.create": (None, lambda w: "/communities", lambda w: dict(NEW_COMMUNITY)),
+    "communities.show": (None, lambda w: "/communities/1", None),
+    "communities.update": (None, lambda w: "/communities/1", lambda w: {
+        **NEW_COMMUNITY, "name": "Desa Sukamaju", "kecamatan": "Cibeber"}),
+    "communities.add_dusun": (None, lambda w: "/communities/1/dusun",
+                              lambda w: {"name": "Dusun Sukasari"}),
+    "communities.people": (None, lambda w: "/communities/1/people", None),
+    "communities.add_person": (None, lambda w: "/communities/1/people", lambda w: {
+        "name": "Ibu Sri Wahyuni", "role": "resident", "gender": "f", "tags": "women"}),
     "rounds.home": (None, lambda w: "/", None),
     "rounds.board": (None, lambda w: f"/rounds/{LOCALITY_ROUND}", None),
     "glossary.page": (None, lambda w: "/glossary", None),

@@ -12,6 +12,11 @@ from workflow.engine.reasons import N_, Reason
 from workflow.engine.text import clean
 
 DEFAULT_ZONE = "Asia/Jakarta"  # WIB: where most villages are, and Community's default
+# Indonesia's three time zones, as a community chooses its own.
+ZONES = {"Asia/Jakarta": N_("WIB (western Indonesia: Sumatra, Java, West and Central Kalimantan)"),
+         "Asia/Makassar": N_("WITA (central Indonesia: Bali, Nusa Tenggara, Sulawesi, "
+                             "East and South Kalimantan)"),
+         "Asia/Jayapura": N_("WIT (eastern Indonesia: Maluku and Papua)")}
 # WIT (UTC+9), Indonesia's easternmost zone: no date later than its date is "today" anywhere
 # in the country, so a facilitator who just crossed a zone line is never told "future".
 EASTERNMOST_ZONE = "Asia/Jayapura"

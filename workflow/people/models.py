@@ -47,6 +47,10 @@ class Membership(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", index=True)
     community_id: int = Field(foreign_key="community.id", index=True)
     role: str = Field(max_length=16)
+    dusun_id: int | None = Field(default=None, foreign_key="dusun.id")
+    gender: str = Field(default="", max_length=1)  # "f", "m", or "" (not said)
+    # Representation groups (engine.people.TAGS), sorted and joined with ";".
+    tags: str = Field(default="", max_length=300)
 
 
 def _account(session, user) -> dict:
@@ -54,20 +58,27 @@ def _account(session, user) -> dict:
 
 
 def _memberships(session, user) -> list:
-    from workflow.rounds.models import Community  # the community's name, for the reader
+    from workflow.communities.models import (
+        Community,  # the community's name, for the reader
+        Dusun,
+    )
 
-    rows = session.exec(select(Membership.role, Community.name).join(
-        Community, Community.id == Membership.community_id).where(Membership.user_id == user.id))
-    return [{"community": name, "role": role} for role, name in rows]
+    rows = session.exec(select(Membership, Community.name, Dusun.name).join(
+        Community, Community.id == Membership.community_id).outerjoin(
+        Dusun, Dusun.id == Membership.dusun_id).where(Membership.user_id == user.id))
+    return [{"community": name, "role": m.role, **({"dusun": dusun} if dusun else {}),
+             **({"gender": m.gender} if m.gender else {}),
+             **({"tags": m.tags.split(";")} if m.tags else {})} for m, name, dusun in rows]
 
 
 register(
     PersonalData("account", (User.id,), read=_account,
                  kept="the row stays so votes and history keep their place; anonymise() "
                       "replaces the name, the login and the password itself"),
+    # Gender, groups (disability, poverty...) and dusun go; the role stays, saying nothing
+    # once the account is anonymised (a person who left is outside every quorum base).
     PersonalData("memberships", (Membership.user_id,), read=_memberships,
-                 kept="a role says nothing once the account is anonymised; a person who "
-                      "left is outside every quorum base"),
+                 forget={"gender": "", "tags": "", "dusun_id": None}),
     PersonalData("login_sessions", (LoginSession.user_id,), exclude=("token_hash",),
                  kept="anonymise() ends every session; the rows keep only times"),
     PersonalData("login_attempts", (LoginAttempt.username,), forget={"username": ""}),

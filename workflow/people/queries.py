@@ -2,10 +2,10 @@
 and everything the service holds about a person."""
 from sqlmodel import Session, select
 
+from workflow.communities.models import Community
 from workflow.core import personal
 from workflow.engine.processes import ADMIN
 from workflow.people.models import Membership, User
-from workflow.rounds.models import Community
 
 
 def memberships(session: Session, user_id: int) -> list:
@@ -15,12 +15,15 @@ def memberships(session: Session, user_id: int) -> list:
         Membership.user_id == user_id)).all()
 
 
-def administered_members(session: Session, admin_id: int) -> list | None:
-    """(user, role, community name) of the members of every community ``admin_id``
-    administers, by community and name; None when they administer none."""
+def administered_members(session: Session, admin) -> list | None:
+    """(user, role, community name) of the members of every community ``admin``
+    administers (a site administrator: every community), by community and name; None
+    when they administer none and are no site administrator."""
     administered = select(Membership.community_id).where(
-        Membership.user_id == admin_id, Membership.role == ADMIN)
-    if not session.exec(administered).first():
+        Membership.user_id == admin.id, Membership.role == ADMIN)
+    if admin.site_admin:
+        administered = select(Community.id)
+    elif not session.exec(administered).first():
         return None
     return session.exec(
         select(User, Membership.role, Community.name)

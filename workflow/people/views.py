@@ -9,7 +9,10 @@ import json
 from flask import Blueprint, Response, abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext
 
+from workflow.communities import queries as communities
+from workflow.communities.commands import KINDS
 from workflow.core.db import get_session
+from workflow.engine.dates import ZONES
 from workflow.engine.reasons import Refusal
 from workflow.engine.text import is_number
 from workflow.people import commands as people
@@ -131,11 +134,14 @@ def delete():
 @account.get("/admin")
 @login_required
 def admin():
-    """The members of the communities this person administers."""
-    members = queries.administered_members(get_session(), g.user.id)
+    """The communities this person sets up (a site administrator: all of them, and a new
+    one), and their members."""
+    members = queries.administered_members(get_session(), g.user)
     if members is None:
         abort(403)
-    return render("people/admin.html", members=members, errors={})
+    return render("people/admin.html", members=members, errors={}, form={}, message=None,
+                  communities=communities.managed(get_session(), g.user), community=None,
+                  kinds=KINDS, zones=ZONES)
 
 
 @account.post("/admin/users/<user_id>/password")

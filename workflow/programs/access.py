@@ -7,12 +7,13 @@ from typing import NamedTuple
 
 from sqlmodel import Session, select
 
+from workflow.communities.models import Community
 from workflow.engine.processes import AUTHOR, FACILITATOR
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.people.models import Membership
 from workflow.programs import queries
 from workflow.programs.models import Program, ProgramAuthor
-from workflow.rounds.models import Community, Round
+from workflow.rounds.models import Round
 
 
 def _not_found():

@@ -1,11 +1,11 @@
 """The rules for what a program proposal must contain (a musrenbang form)."""
 from sqlmodel import Session
 
+from workflow.communities.models import Dusun
 from workflow.core import limits
 from workflow.core.fields import NOT_AN_OPTION, Fields
 from workflow.engine.reasons import N_
 from workflow.engine.text import clean, is_number
-from workflow.rounds.models import Dusun
 
 SECTORS = {
     "infrastructure": N_("Roads, water and buildings"),

@@ -3,13 +3,14 @@ import json
 
 from sqlmodel import Session, select
 
+from workflow.communities.models import Community, Dusun
 from workflow.core.audit import Event
 from workflow.engine import machine
 from workflow.engine.diagram import layout
 from workflow.people.models import User
 from workflow.programs.models import Program, ProgramAuthor
 from workflow.programs.steps import STEP_FIELDS
-from workflow.rounds.models import Community, Dusun, Round
+from workflow.rounds.models import Round
 
 
 def latest_payload(history_rows: list, transition: str) -> dict | None:

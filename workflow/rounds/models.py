@@ -1,23 +1,7 @@
-"""The community tables: a community, its dusun, and its planning rounds."""
+"""The planning rounds of a community, each following one process template."""
 from datetime import datetime
 
 from sqlmodel import Field, SQLModel
-
-
-class Community(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=120)
-    slug: str = Field(max_length=64, unique=True)
-    kind: str = Field(max_length=32, default="desa")
-    # An IANA zone: "today" and every date shown are the community's own (WIB, WITA or WIT).
-    timezone: str = Field(max_length=64, default="Asia/Jakarta")
-
-
-class Dusun(SQLModel, table=True):
-    """A hamlet of a community: where a program takes place."""
-    id: int | None = Field(default=None, primary_key=True)
-    community_id: int = Field(foreign_key="community.id", index=True)
-    name: str = Field(max_length=120)
 
 
 class Round(SQLModel, table=True):

@@ -4,13 +4,14 @@ from collections import defaultdict
 
 from sqlmodel import Session, select
 
+from workflow.communities.models import Community, Dusun
 from workflow.engine import dates
 from workflow.engine.processes import FACILITATOR, TEMPLATES
 from workflow.people.models import Membership
 from workflow.people.passwords import role_in
 from workflow.programs.access import DRAFT
 from workflow.programs.models import Program, ProgramAuthor
-from workflow.rounds.models import Community, Dusun, Round
+from workflow.rounds.models import Round
 
 
 def community_zone(session: Session, community_id: int) -> str:

@@ -211,6 +211,7 @@ def init_app(app) -> None:
     from workflow.api import views as api
     from workflow.assessment import views as assessment
     from workflow.comments import views as comments
+    from workflow.communities import views as communities
     from workflow.drafting import views as drafting
     from workflow.glossary import views as glossary_views
     from workflow.organizing import views as organizing
@@ -238,7 +239,7 @@ def init_app(app) -> None:
     app.register_error_handler(500, server_error)
     # The feature blueprints (endpoint prefix = package = templates folder = tests folder;
     # the people feature's two, auth and account, keep their older names).
-    for blueprint in (people.auth, people.account, rounds.bp, glossary_views.bp, programs.bp,
+    for blueprint in (people.auth, people.account, communities.bp, rounds.bp, glossary_views.bp, programs.bp,
                       voting.bp, comments.bp, drafting.bp, assessment.bp, organizing.bp, api.bp,
                       assets.bp):
         app.register_blueprint(blueprint)

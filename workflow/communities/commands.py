@@ -1,0 +1,154 @@
+"""Use cases of setting up a community: a site administrator creates it; its administrators
+(and the site administrator) change its details, add its dusun and its people. Every one
+is audited."""
+import re
+import unicodedata
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from workflow.communities.models import Community, Dusun
+from workflow.core import audit
+from workflow.core.command import command
+from workflow.core.fields import Fields
+from workflow.engine.dates import ZONES
+from workflow.engine.people import GENDERS, TAGS, joined_tags, username_from
+from workflow.engine.processes import ADMIN, MEMBER_ROLES, ROLE_LABELS
+from workflow.engine.reasons import N_, Reason, Refusal
+from workflow.engine.text import clean
+from workflow.people.logins import username_problem
+from workflow.people.models import Membership, User
+from workflow.people.passwords import role_in
+
+KINDS = {"desa": N_("Village (desa)"), "kelurahan": N_("Urban village (kelurahan)"),
+         "group": N_("Community group")}
+NAME, PLACE, ADDRESS = 120, 120, 300
+ROLES = {role: ROLE_LABELS[role] for role in MEMBER_ROLES}
+
+
+def clean_community(form) -> dict:
+    """The checked details of a community, or Refusal('invalid') naming each bad field."""
+    fields = Fields(form)
+    fields.text("name", NAME, required=N_("Write the community's name, for example Desa "
+                                          "Mekarsari."), one_line=True)
+    chosen = N_("Choose one of the options in the list.")
+    fields.choice("kind", KINDS, required=chosen)
+    fields.text("kecamatan", PLACE, one_line=True)
+    fields.text("kabupaten", PLACE, one_line=True)
+    fields.choice("timezone", ZONES, required=chosen)
+    fields.text("complaint_address", ADDRESS)
+    return fields.checked()
+
+
+def _slug(session: Session, name: str) -> str:
+    """A unique, typeable short name made from the community's name ("desa-mekarsari")."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:56] or "community"
+    taken = set(session.exec(select(Community.slug).where(Community.slug.startswith(base))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def may_manage(session: Session, actor, community_id: int) -> Community:
+    """The community, if the actor administers it (or the whole site); else Refusal."""
+    community = session.get(Community, community_id)
+    role = role_in(session, actor.id, community_id) if community else None
+    if community is None or (role is None and not actor.site_admin):
+        raise Refusal("not_found", Reason(N_("That community does not exist.")))
+    if role != ADMIN and not actor.site_admin:
+        raise Refusal("forbidden", Reason(N_("Only the community's administrators can do this.")))
+    return community
+
+
+@command
+def create_community(session: Session, actor, form, now: datetime) -> Community:
+    """A site administrator creates a community."""
+    if not actor.site_admin:
+        raise Refusal("forbidden", Reason(N_("Only a site administrator creates communities.")))
+    values = clean_community(form)
+    community = Community(slug=_slug(session, values["name"]), **values)
+    session.add(community)
+    session.flush()
+    audit.record_setup(session, actor_id=actor.id, at=now, action="create_community",
+                       payload={"community": community.id, **values})
+    return community
+
+
+@command
+def update_community(session: Session, actor, community_id: int, form, now: datetime) -> Community:
+    """An administrator changes the community's details."""
+    community = may_manage(session, actor, community_id)
+    values = clean_community(form)
+    changed = {name: value for name, value in values.items() if getattr(community, name) != value}
+    for name, value in changed.items():
+        setattr(community, name, value)
+    session.add(community)
+    if changed:
+        audit.record_setup(session, actor_id=actor.id, at=now, action="update_community",
+                           payload={"community": community.id, **changed})
+    return community
+
+
+@command
+def add_dusun(session: Session, actor, community_id: int, form, now: datetime) -> Dusun:
+    """An administrator adds a dusun (hamlet) to the community."""
+    community = may_manage(session, actor, community_id)
+    fields = Fields(form)
+    name = fields.text("name", NAME, required=N_("Write the dusun's name."), one_line=True)
+    if name and session.exec(select(Dusun.id).where(
+            Dusun.community_id == community.id, Dusun.name == name)).first():
+        fields.problem("name", N_("This community already has a dusun of that name."))
+    fields.checked()
+    dusun = Dusun(community_id=community.id, name=name)
+    session.add(dusun)
+    session.flush()
+    audit.record_setup(session, actor_id=actor.id, at=now, action="add_dusun",
+                       payload={"community": community.id, "dusun": dusun.id, "name": name})
+    return dusun
+
+
+@command
+def add_person(session: Session, actor, community_id: int, form, now: datetime) -> User:
+    """An administrator adds a person to the community with a role (a login name is made
+    from the name when none is given). They have no password yet: they get one from the
+    administrator (a temporary password) before they first log in."""
+    community = may_manage(session, actor, community_id)
+    fields = Fields(form)
+    name = fields.text("name", NAME, required=N_("Write the person's full name."),
+                       one_line=True)
+    username = clean(form.get("username")).lower()
+    if not username and name:
+        taken = set(session.exec(select(User.username).where(
+            User.username.startswith(username_from(name, ())))))
+        username = username_from(name, taken)
+    problem = username_problem(username) if username else None
+    if problem is None and username and session.exec(
+            select(User.id).where(User.username == username)).first():
+        problem = Reason(N_("That login name is taken. Choose another one."))
+    if problem:
+        fields.errors["username"] = problem
+    fields.choice("role", ROLES, required=N_("Choose the person's role."))
+    fields.choice("gender", GENDERS)
+    dusun = clean(form.get("dusun"))
+    dusun_id = None
+    if dusun:
+        dusun_id = session.exec(select(Dusun.id).where(
+            Dusun.community_id == community.id, Dusun.name == dusun)).first()
+        if dusun_id is None:
+            fields.problem("dusun", N_("Choose one of the community's dusun."))
+    chosen = form.getlist("tags") if hasattr(form, "getlist") else form.get("tags", [])
+    if any(clean(tag) not in TAGS for tag in chosen):
+        fields.problem("tags", N_("Choose one of the options in the list."))
+    values = fields.checked()
+    user = User(username=username, display_name=name, password_hash="!", created_at=now)
+    session.add(user)
+    session.flush()
+    tags = joined_tags(clean(tag) for tag in chosen)
+    session.add(Membership(user_id=user.id, community_id=community.id, role=values["role"],
+                           dusun_id=dusun_id, gender=values["gender"], tags=tags))
+    audit.record_setup(session, actor_id=actor.id, at=now, action="add_person",
+                       payload={"community": community.id, "user": user.id,
+                                "username": username, "role": values["role"]})
+    return user
