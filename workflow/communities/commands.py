@@ -1,8 +1,6 @@
 """Use cases of setting up a community: a site administrator creates it; its administrators
 (and the site administrator) change its details, add its dusun and its people. Every one
 is audited."""
-import re
-import unicodedata
 from datetime import datetime
 
 from sqlmodel import Session, select
@@ -15,7 +13,7 @@ from workflow.engine.dates import ZONES
 from workflow.engine.people import GENDERS, TAGS, joined_tags, username_from
 from workflow.engine.processes import ADMIN, MEMBER_ROLES, ROLE_LABELS
 from workflow.engine.reasons import N_, Reason, Refusal
-from workflow.engine.text import clean
+from workflow.engine.text import ascii_words, clean
 from workflow.people.logins import username_problem
 from workflow.people.models import Membership, User
 from workflow.people.passwords import role_in
@@ -42,8 +40,7 @@ def clean_community(form) -> dict:
 
 def _slug(session: Session, name: str) -> str:
     """A unique, typeable short name made from the community's name ("desa-mekarsari")."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:56] or "community"
+    base = "-".join(ascii_words(name))[:56].strip("-") or "community"
     taken = set(session.exec(select(Community.slug).where(Community.slug.startswith(base))))
     slug, n = base, 2
     while slug in taken:

@@ -2,10 +2,8 @@
 
 Pure: no Flask, no database, no clock.
 """
-import re
-import unicodedata
-
 from workflow.engine.reasons import N_
+from workflow.engine.text import ascii_words
 
 GENDERS = {"f": N_("Woman"), "m": N_("Man")}
 # The groups a musyawarah must hear (Permendesa: women, poor households, people with
@@ -23,9 +21,7 @@ TAGS = {
 def username_from(name: str, taken) -> str:
     """A login name made from a person's name ("Siti Aminah" -> "siti.aminah"), not one of
     ``taken``: a number is added when it is ("siti.aminah2")."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_name.lower())
-    base = ".".join(words)[:60].strip(".") or "warga"
+    base = ".".join(ascii_words(name))[:60].strip(".") or "warga"
     if len(base) < 3:
         base = f"warga.{base}"
     candidate, n = base, 2

@@ -131,3 +131,10 @@ def read_whole_number(raw, rupiah: bool, maximum: int) -> tuple[int | None, Reas
     if number > maximum:
         return None, Reason(TOO_LARGE)
     return number, None
+
+
+def ascii_words(text: str) -> list[str]:
+    """The words of ``text`` in small ASCII letters and digits, accents dropped ("Pak Ëndang
+    Sutisna" -> ["pak", "endang", "sutisna"]): for names people type on any phone."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.findall(r"[a-z0-9]+", plain.lower())
