@@ -11,6 +11,7 @@ from workflow.assessment import commands as assessment
 from workflow.comments import commands as comment_commands
 from workflow.core import audit, personal
 from workflow.organizing import commands as organizing
+from workflow.people import activation
 from workflow.people import commands as people_commands
 from workflow.people import logins
 from workflow.people import queries as people_queries
@@ -73,6 +74,7 @@ def leave_a_trace_everywhere(db, users):
     commands.fire_transition(db, pendamping, planning.id, "start_assessment", now)
     assessment.record_finding(db, pendamping, planning.id, {
         "indicator": "Balita", "value": "40", "unit": "anak", "source": "Posyandu"}, now)
+    activation.issue(db, warga, now)
     for person in (warga, pendamping):
         logins.record_attempt(db, person.username, "127.0.0.1", now, succeeded=True)
         logins.start_session(db, person, now)

@@ -5,23 +5,23 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from workflow.communities import enrol
 from workflow.communities.models import Community, Dusun
 from workflow.core import audit
 from workflow.core.command import command
-from workflow.core.fields import Fields
+from workflow.core.fields import CORRECT_THE_FIELDS, Fields
 from workflow.engine.dates import ZONES
-from workflow.engine.people import GENDERS, TAGS, joined_tags, username_from
-from workflow.engine.processes import ADMIN, MEMBER_ROLES, ROLE_LABELS
+from workflow.engine.people import username_from
+from workflow.engine.processes import ADMIN
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import ascii_words, clean
-from workflow.people.logins import username_problem
-from workflow.people.models import Membership, User
+from workflow.people.models import User
 from workflow.people.passwords import role_in
 
 KINDS = {"desa": N_("Village (desa)"), "kelurahan": N_("Urban village (kelurahan)"),
          "group": N_("Community group")}
 NAME, PLACE, ADDRESS = 120, 120, 300
-ROLES = {role: ROLE_LABELS[role] for role in MEMBER_ROLES}
+ROLES = enrol.ROLES
 
 
 def clean_community(form) -> dict:
@@ -109,43 +109,19 @@ def add_dusun(session: Session, actor, community_id: int, form, now: datetime) -
 @command
 def add_person(session: Session, actor, community_id: int, form, now: datetime) -> User:
     """An administrator adds a person to the community with a role (a login name is made
-    from the name when none is given). They have no password yet: they get one from the
-    administrator (a temporary password) before they first log in."""
+    from the name when none is given). They get an activation code for their slip, and
+    choose their password with it at /activate."""
     community = may_manage(session, actor, community_id)
-    fields = Fields(form)
-    name = fields.text("name", NAME, required=N_("Write the person's full name."),
-                       one_line=True)
-    username = clean(form.get("username")).lower()
-    if not username and name:
-        taken = set(session.exec(select(User.username).where(
-            User.username.startswith(username_from(name, ())))))
-        username = username_from(name, taken)
-    problem = username_problem(username) if username else None
-    if problem is None and username and session.exec(
-            select(User.id).where(User.username == username)).first():
-        problem = Reason(N_("That login name is taken. Choose another one."))
-    if problem:
-        fields.errors["username"] = problem
-    fields.choice("role", ROLES, required=N_("Choose the person's role."))
-    fields.choice("gender", GENDERS)
-    dusun = clean(form.get("dusun"))
-    dusun_id = None
-    if dusun:
-        dusun_id = session.exec(select(Dusun.id).where(
-            Dusun.community_id == community.id, Dusun.name == dusun)).first()
-        if dusun_id is None:
-            fields.problem("dusun", N_("Choose one of the community's dusun."))
-    chosen = form.getlist("tags") if hasattr(form, "getlist") else form.get("tags", [])
-    if any(clean(tag) not in TAGS for tag in chosen):
-        fields.problem("tags", N_("Choose one of the options in the list."))
-    values = fields.checked()
-    user = User(username=username, display_name=name, password_hash="!", created_at=now)
-    session.add(user)
-    session.flush()
-    tags = joined_tags(clean(tag) for tag in chosen)
-    session.add(Membership(user_id=user.id, community_id=community.id, role=values["role"],
-                           dusun_id=dusun_id, gender=values["gender"], tags=tags))
+    row = {name: form.get(name) for name in ("name", "username", "role", "dusun", "gender")}
+    row["tags"] = form.getlist("tags") if hasattr(form, "getlist") else form.get("tags", [])
+    typed = clean(row["username"]).lower()
+    base = username_from(clean(row["name"]), ()) if not typed else ""
+    taken = enrol.taken_usernames(session, [typed], [base])
+    values, errors = enrol.check_person(row, enrol.dusun_ids(session, community.id), taken)
+    if errors:
+        raise Refusal("invalid", Reason(CORRECT_THE_FIELDS), errors)
+    user = enrol.enrol(session, community, values, now)
     audit.record_setup(session, actor_id=actor.id, at=now, action="add_person",
                        payload={"community": community.id, "user": user.id,
-                                "username": username, "role": values["role"]})
+                                "username": user.username, "role": values["role"]})
     return user

@@ -12,7 +12,8 @@ def managed(session: Session, user) -> list:
     query = select(Community).order_by(Community.name)
     if not user.site_admin:
         query = query.join(Membership, Membership.community_id == Community.id).where(
-            Membership.user_id == user.id, Membership.role == ADMIN)
+            Membership.user_id == user.id, Membership.role == ADMIN,
+            Membership.active.is_(True))
     return list(session.exec(query))
 
 

@@ -9,12 +9,15 @@ from workflow.core.command import command
 from workflow.engine.processes import ADMIN
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean
+from workflow.people import activation
 from workflow.people import logins as sessions
 from workflow.people.models import Membership, User
 from workflow.people.passwords import authenticate, create_user, hash_password, verify_password
 
 # As long as the column that keeps it (user.display_name).
 NAME_LENGTH = 120
+SWITCHED_OFF = Reason(N_("This account is switched off. Ask the village administrator if "
+                         "that is a mistake."))
 
 
 @command
@@ -26,12 +29,16 @@ def log_in(session: Session, username: str, password: str, address: str,
     if blocked:
         raise Refusal("too_many", blocked)
     user = authenticate(session, name, password or "")
-    sessions.record_attempt(session, name, address, now, succeeded=user is not None)
+    off = user is not None and sessions.switched_off(session, user)
+    sessions.record_attempt(session, name, address, now, succeeded=user is not None and not off)
     if user is None or user.anonymised_at is not None:
         # The failed try must be kept even though the login is refused.
         session.commit()
         raise Refusal("unauthorised", Reason(
             N_("The name or the password is not right. Please try again.")))
+    if off:
+        session.commit()
+        raise Refusal("forbidden", SWITCHED_OFF)
     return user, sessions.start_session(session, user, now)
 
 
@@ -66,7 +73,7 @@ def change_password(session: Session, actor: User, current: str, new: str, repea
 def _admin_of(session: Session, actor: User, user_id: int) -> User:
     """The member ``user_id`` of a community the actor administers, or Refusal."""
     administered = select(Membership.community_id).where(
-        Membership.user_id == actor.id, Membership.role == ADMIN)
+        Membership.user_id == actor.id, Membership.role == ADMIN, Membership.active.is_(True))
     # A forgotten (anonymised) person has no account left to manage.
     member = session.exec(select(User).join(Membership, Membership.user_id == User.id).where(
         User.id == user_id, Membership.community_id.in_(administered),
@@ -145,3 +152,40 @@ def create_site_admin(session: Session, username: str, name: str, password: str,
     audit.record_setup(session, actor_id=user.id, at=now, action="create_site_admin",
                        payload={"user": user.id, "username": username})
     return user
+
+
+@command
+def activate(session: Session, username: str, code: str, password: str, confirm: str,
+             address: str, now: datetime) -> tuple[User, str]:
+    """A person sets their password with the code on their slip, and is logged in.
+
+    Throttled like the login (the same count of wrong tries per name and per device): a
+    code of eight letters is guessable only by many tries.
+    """
+    name = clean(username).lower()[:64]
+    blocked = sessions.login_blocked(session, name, address, now)
+    if blocked:
+        raise Refusal("too_many", blocked)
+    user = session.exec(select(User).where(User.username == name,
+                                           User.anonymised_at.is_(None))).first()
+    row, problem = activation.check(session, user, code, now)
+    if problem:
+        sessions.record_attempt(session, name, address, now, succeeded=False)
+        session.commit()  # the wrong try is kept though the activation is refused
+        raise Refusal("invalid", problem, {"code": problem})
+    if sessions.switched_off(session, user):
+        raise Refusal("forbidden", SWITCHED_OFF)
+    problem = sessions.password_problem(password or "", user.username)
+    errors = {"password": problem} if problem else {}
+    if not problem and password != confirm:
+        errors["password_confirm"] = Reason(N_("The two passwords are not the same."))
+    if errors:
+        raise Refusal("invalid", Reason(N_("Please correct the marked fields.")), errors)
+    user.password_hash, user.must_change_password = hash_password(password), False
+    row.used_at = now
+    session.add_all([user, row])
+    sessions.end_all_sessions(session, user.id, now)
+    sessions.record_attempt(session, name, address, now, succeeded=True)
+    audit.record_setup(session, actor_id=user.id, at=now, action="activate",
+                       payload={"user": user.id})
+    return user, sessions.start_session(session, user, now)

@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from workflow.engine.reasons import N_, Reason
-from workflow.people.models import LoginAttempt, LoginSession, User
+from workflow.people.models import LoginAttempt, LoginSession, Membership, User
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
@@ -37,6 +37,15 @@ def user_for_token(session: Session, token: str | None) -> User | None:
     return session.exec(select(User).join(LoginSession, LoginSession.user_id == User.id).where(
         LoginSession.token_hash == _digest(token), LoginSession.revoked_at.is_(None),
         User.anonymised_at.is_(None))).first()
+
+
+def switched_off(session: Session, user: User) -> bool:
+    """True when every membership of the person is deactivated: they may not log in. (A
+    site administrator, or a person not yet in any community, is not switched off.)"""
+    if user.site_admin:
+        return False
+    states = set(session.exec(select(Membership.active).where(Membership.user_id == user.id)))
+    return bool(states) and True not in states
 
 
 def end_session(session: Session, token: str | None, now: datetime) -> None:

@@ -51,6 +51,27 @@ class Membership(SQLModel, table=True):
     gender: str = Field(default="", max_length=1)  # "f", "m", or "" (not said)
     # Representation groups (engine.people.TAGS), sorted and joined with ";".
     tags: str = Field(default="", max_length=300)
+    # A deactivated member keeps their past records but has no role here any more: no
+    # login (when no active membership is left), no vote, not in the quorum base.
+    active: bool = True
+
+
+class ActivationCode(SQLModel, table=True):
+    """A one-time code on a printed slip, for a person without e-mail to set a password.
+
+    The code is made from ``nonce`` with the server's secret key (so the slips page can
+    print it again, and the table alone does not give it away); ``code_hash`` is what the
+    code is checked against. Used once, for 30 days.
+    """
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    nonce: str = Field(max_length=64)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    # A newer code for the same person replaces this one.
+    revoked_at: datetime | None = None
 
 
 def _account(session, user) -> dict:
@@ -82,4 +103,7 @@ register(
     PersonalData("login_sessions", (LoginSession.user_id,), exclude=("token_hash",),
                  kept="anonymise() ends every session; the rows keep only times"),
     PersonalData("login_attempts", (LoginAttempt.username,), forget={"username": ""}),
+    PersonalData("activation_codes", (ActivationCode.user_id,),
+                 exclude=("nonce", "code_hash"),
+                 kept="the rows keep only times; anonymise() leaves no code that works"),
 )

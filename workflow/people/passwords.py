@@ -44,8 +44,10 @@ def create_user(session: Session, username: str, display_name: str, password: st
 
 
 def role_in(session: Session, user_id: int | None, community_id: int) -> str | None:
-    """The person's role in one community, or None when not a member."""
+    """The person's role in one community, or None when not a member (or deactivated:
+    a deactivated member keeps their records and has no say)."""
     if user_id is None:
         return None
     return session.exec(select(Membership.role).where(
-        Membership.user_id == user_id, Membership.community_id == community_id)).first()
+        Membership.user_id == user_id, Membership.community_id == community_id,
+        Membership.active.is_(True))).first()

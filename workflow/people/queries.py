@@ -20,7 +20,7 @@ def administered_members(session: Session, admin) -> list | None:
     administers (a site administrator: every community), by community and name; None
     when they administer none and are no site administrator."""
     administered = select(Membership.community_id).where(
-        Membership.user_id == admin.id, Membership.role == ADMIN)
+        Membership.user_id == admin.id, Membership.role == ADMIN, Membership.active.is_(True))
     if admin.site_admin:
         administered = select(Community.id)
     elif not session.exec(administered).first():

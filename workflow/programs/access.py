@@ -53,7 +53,8 @@ def roles_on(session: Session, user_id: int, program: Program, rnd: Round) -> fr
     found = session.exec(select(Membership.role, ProgramAuthor.id).outerjoin(
         ProgramAuthor, (ProgramAuthor.program_id == program.id)
         & (ProgramAuthor.user_id == Membership.user_id)).where(
-        Membership.user_id == user_id, Membership.community_id == rnd.community_id)).first()
+        Membership.user_id == user_id, Membership.community_id == rnd.community_id,
+        Membership.active.is_(True))).first()
     if found is None:
         return frozenset()
     role, authored = found

@@ -16,4 +16,9 @@ class Round(SQLModel, table=True):
     # A vote stays open at least this long before it may be closed (0: no minimum).
     min_voting_hours: int = 0
     supporter_threshold: int = 6
+    # The planning year (RKP Desa year) the round prepares; None for a round without one.
+    year: int | None = None
+    # open: programs are proposed and decided; closed: nothing new, the record stays;
+    # archived: closed and out of the home page's way.
+    status: str = Field(max_length=16, default="open")
     created_at: datetime

@@ -33,7 +33,8 @@ def home_board(session: Session, user_id: int) -> list:
     """The user's communities, each with its rounds and their programs by state."""
     memberships = session.exec(select(Membership, Community).join(
         Community, Community.id == Membership.community_id).where(
-        Membership.user_id == user_id).order_by(Community.name)).all()
+        Membership.user_id == user_id, Membership.active.is_(True))
+        .order_by(Community.name)).all()
     ids = [community.id for _, community in memberships]
     rounds = session.exec(select(Round).where(Round.community_id.in_(ids))
                           .order_by(Round.id)).all() if ids else []
@@ -68,7 +69,8 @@ def round_board(session: Session, round_id: int, reader_id: int):
     row = session.exec(select(Round, Community, Membership.role).join(
         Community, Community.id == Round.community_id).outerjoin(
         Membership, (Membership.community_id == Community.id)
-        & (Membership.user_id == reader_id)).where(Round.id == round_id)).first()
+        & (Membership.user_id == reader_id) & Membership.active.is_(True)).where(
+        Round.id == round_id)).first()
     if row is None:
         return None
     rnd, community, role = row

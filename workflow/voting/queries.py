@@ -33,12 +33,13 @@ def ballots_summary(session: Session, program_id: int) -> tuple[int, bool]:
 
 
 def eligible_voters(session: Session, community_id: int, ballot_id: int | None = None) -> int:
-    """The quorum's base: the community's residents, not counting those who left.
+    """The quorum's base: the community's active residents, not counting those who left
+    or were deactivated.
 
-    A person who left (anonymised) after voting on ``ballot_id`` is still counted there:
-    their vote stands, and the base must hold every vote it counts.
+    A person who left (anonymised) or was deactivated after voting on ``ballot_id`` is
+    still counted there: their vote stands, and the base must hold every vote it counts.
     """
-    present = User.anonymised_at.is_(None)
+    present = User.anonymised_at.is_(None) & Membership.active.is_(True)
     if ballot_id is not None:
         present = or_(present, User.id.in_(select(Vote.user_id).where(
             Vote.ballot_id == ballot_id)))
@@ -81,7 +82,8 @@ def resident_roll(session: Session, community_id: int, ballot: Ballot | None) ->
             Vote.ballot_id == ballot.id))}
     residents = session.exec(select(User).join(Membership, Membership.user_id == User.id).where(
         Membership.community_id == community_id, Membership.role == RESIDENT,
-        User.anonymised_at.is_(None)).order_by(User.display_name)).all()
+        Membership.active.is_(True), User.anonymised_at.is_(None))
+        .order_by(User.display_name)).all()
     return [(user, votes.get(user.id)) for user in residents]
 
 
