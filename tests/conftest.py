@@ -388,9 +388,8 @@ def client(app):
 
 @pytest.fixture
 def db(app):
-    """A session on the test's database, for arranging and checking rows directly (inside
-    the app's context, as the commands run in a request or a CLI command)."""
-    with app.app_context(), Session(app.extensions[ENGINE_KEY], expire_on_commit=False) as session:
+    """A session on the test's database, for arranging and checking rows directly."""
+    with Session(app.extensions[ENGINE_KEY], expire_on_commit=False) as session:
         yield session
 
 

@@ -11,9 +11,8 @@ from workflow.assessment import commands as assessment
 from workflow.comments import commands as comment_commands
 from workflow.core import audit, personal
 from workflow.organizing import commands as organizing
-from workflow.people import activation
+from workflow.people import activation, logins
 from workflow.people import commands as people_commands
-from workflow.people import logins
 from workflow.people import queries as people_queries
 from workflow.people.models import LoginAttempt, User
 from workflow.programs import commands
@@ -54,7 +53,7 @@ def test_every_part_forgets_something_or_says_why_it_stays():
     assert len({entry.key for entry in personal.REGISTRY}) == len(personal.REGISTRY)
 
 
-def leave_a_trace_everywhere(db, users):
+def leave_a_trace_everywhere(db, users, app):
     """warga1 and the facilitator each leave rows in every table that can name them."""
     now = utcnow()
     warga, pendamping = users["warga1"], users["pendamping"]
@@ -74,15 +73,16 @@ def leave_a_trace_everywhere(db, users):
     commands.fire_transition(db, pendamping, planning.id, "start_assessment", now)
     assessment.record_finding(db, pendamping, planning.id, {
         "indicator": "Balita", "value": "40", "unit": "anak", "source": "Posyandu"}, now)
-    activation.issue(db, warga, now)
+    with app.app_context():  # the code is made with the app's secret key
+        activation.issue(db, warga, now)
     for person in (warga, pendamping):
         logins.record_attempt(db, person.username, "127.0.0.1", now, succeeded=True)
         logins.start_session(db, person, now)
     db.commit()
 
 
-def test_the_download_has_every_part_and_no_secret(db, users):
-    leave_a_trace_everywhere(db, users)
+def test_the_download_has_every_part_and_no_secret(app, db, users):
+    leave_a_trace_everywhere(db, users, app)
     parts = {}
     for username in ("warga1", "pendamping"):
         data = people_queries.personal_data(db, db.get(User, users[username].id))
@@ -97,8 +97,8 @@ def test_the_download_has_every_part_and_no_secret(db, users):
     assert recorded and all("choice" not in row for row in recorded)
 
 
-def test_being_forgotten_blanks_every_registered_column(db, users):
-    leave_a_trace_everywhere(db, users)
+def test_being_forgotten_blanks_every_registered_column(app, db, users):
+    leave_a_trace_everywhere(db, users, app)
     warga = db.get(User, users["warga1"].id)
     old_username = warga.username
     people_commands.anonymise(db, warga, "musyawarah", utcnow() + timedelta(minutes=1))

@@ -63,7 +63,7 @@ from tests.helpers import (
 )
 from workflow import demo
 from workflow.assessment import commands as assessment
-from workflow.communities.commands import KINDS
+from workflow.communities.commands import KINDS, ROLES
 from workflow.core import audit
 from workflow.core.db import ENGINE_KEY, make_engine
 from workflow.engine.ballots import CHOICES
@@ -73,6 +73,7 @@ from workflow.engine.processes import STATE_LABELS, TRANSITION_LABELS
 from workflow.models import Community, Dusun, Finding, Membership, Round, User
 from workflow.organizing import commands as organizing
 from workflow.organizing.demand import CHANNELS, OUTCOMES
+from workflow.people import activation
 from workflow.people import passwords as accounts
 from workflow.people.passwords import create_user
 from workflow.programs import commands
@@ -368,6 +369,35 @@ RECIPES = {
                 "dusun": TEXT, "gender": choice("f", "m", ""), "tags": choice(*TAGS)},
         base=lambda w: ({"community_id": 1}, {"name": "Ibu Sri Wahyuni", "role": "resident",
                                               "gender": "f", "tags": "women"})),
+    "communities.change_role": Recipe(
+        actors=("admin", "situs", "warga1"),
+        url={"community_id": int_url("communities"), "user_id": from_world("user_ids")},
+        fields={"role": choice(*ROLES)},
+        base=lambda w: ({"community_id": 1, "user_id": w["user"]["warga9"]},
+                        {"role": "facilitator"})),
+    "communities.deactivate": Recipe(
+        actors=("admin", "situs", "warga1"),
+        url={"community_id": int_url("communities"), "user_id": from_world("user_ids")},
+        base=lambda w: ({"community_id": 1, "user_id": w["user"]["warga9"]}, {}),
+        finals=lambda w: [({"community_id": 1, "user_id": w["user"][name]}, {})
+                          for name in ("warga9", "warga10")]),
+    "communities.reactivate": Recipe(
+        actors=("admin", "situs", "warga1"),
+        url={"community_id": int_url("communities"), "user_id": from_world("user_ids")},
+        base=lambda w: ({"community_id": 1, "user_id": w["user"]["pindah1"]}, {}),
+        finals=lambda w: [({"community_id": 1, "user_id": w["user"][name]}, {})
+                          for name in ("pindah1", "pindah2")]),
+    "communities.new_code": Recipe(
+        actors=("admin", "situs", "warga1"),
+        url={"community_id": int_url("communities"), "user_id": from_world("user_ids")},
+        base=lambda w: ({"community_id": 1, "user_id": w["user"]["warga9"]}, {})),
+    # The code works once: the two last requests use two other residents' slips.
+    "auth.activate": Recipe(
+        actors=(None,), fields={"username": USERNAME, "code": TEXT, "password": PASSWORD,
+                                "password_confirm": PASSWORD},
+        base=lambda w: ({}, activation_form(w, "warga9")),
+        finals=lambda w: [({}, activation_form(w, name)) for name in ("warga10", "warga11")],
+        refusal_appends=("loginattempt",), ends_session=True),
     "comments.add": Recipe(
         actors=("warga6", "kades"), url={"program_id": int_url("programs")},
         fields={"stance": choice("support", "concern", "question"), "body": TEXT},
@@ -420,6 +450,11 @@ def test_every_post_route_has_a_recipe():
     assert not stale, f"recipes for routes that no longer take POST: {stale}"
     for endpoint in POST_ENDPOINTS:
         recipe_for(endpoint)
+
+
+def activation_form(w, username: str) -> dict:
+    return {"username": username, "code": w["codes"][username],
+            "password": "sawah hijau 2027", "password_confirm": "sawah hijau 2027"}
 
 
 # --- the world the requests land in -----------------------------------------------------------
@@ -510,6 +545,17 @@ def _build_world(url: str) -> dict:
         db.add_all([Dusun(community_id=seberang.id, name="Dusun Pesisir"), rnd,
                      Membership(user_id=outsider.id, community_id=seberang.id,
                                 role="resident")])
+        # Two residents who moved away (deactivated), to be switched on again.
+        for name in ("pindah1", "pindah2"):
+            moved = create_user(db, name, f"Warga Pindah {name[-1]}", demo.PASSWORD, now)
+            db.add(Membership(user_id=moved.id, community_id=1, role="resident", active=False))
+        db.commit()
+        # Slips of three residents (made with the tests' secret key).
+        keys = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret"})
+        with keys.app_context():
+            codes = {name: activation.code_of(activation.issue(db, people[name], now))
+                     for name in ("warga9", "warga10", "warga11")}
+        keys.extensions[ENGINE_KEY].dispose()
         db.commit()
         p["outsider"] = commands.create_program(db, outsider, rnd.id, VALID_PROGRAM, "",
                                                 now).id
@@ -527,7 +573,7 @@ def _build_world(url: str) -> dict:
         "rounds": [LOCALITY_ROUND, PLANNING_ROUND, ACTION_ROUND, rnd.id, 0, MISSING_ID],
         "user": users, "user_ids": sorted(users.values()) + [0, MISSING_ID],
         "usernames": sorted(users), "dusun": dusun + [0, MISSING_ID],
-        "communities": [1, seberang_id, 0, MISSING_ID],
+        "communities": [1, seberang_id, 0, MISSING_ID], "codes": codes,
     }
 
 

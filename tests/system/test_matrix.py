@@ -45,11 +45,14 @@ from tests.helpers import (
     hash_cheaply,
     login_as,
     send,
+    utcnow,
 )
+from workflow.communities import members
 from workflow.core.db import ENGINE_KEY, make_engine
 from workflow.demo import PASSWORD
 from workflow.engine.processes import TEMPLATES, TRANSITION_LABELS
 from workflow.models import Finding, User
+from workflow.people import activation
 from workflow.people import passwords as accounts
 from workflow.web.assets import htmx_version
 
@@ -164,6 +167,13 @@ EXPECTED = {
     "communities.add_dusun": {"POST": COMMUNITY_ADMIN},
     "communities.people": {"GET": COMMUNITY_ADMIN},
     "communities.add_person": {"POST": COMMUNITY_ADMIN},
+    "communities.change_role": {"POST": COMMUNITY_ADMIN},
+    "communities.deactivate": {"POST": COMMUNITY_ADMIN},
+    "communities.reactivate": {"POST": COMMUNITY_ADMIN},    # warga5, deactivated first
+    "communities.new_code": {"POST": COMMUNITY_ADMIN},
+    "communities.slips": {"GET": COMMUNITY_ADMIN},
+    # A slip's code sets the password of its person, whoever holds the phone.
+    "auth.activate": {"GET": EVERYONE, "POST": EVERYONE},
     "rounds.home": {"GET": LOGGED_IN},
     "rounds.board": {"GET": MEMBERS},
     "glossary.page": {"GET": EVERYONE},               # the words explained, public
@@ -199,6 +209,21 @@ def first_finding(db, program_id: int) -> int:
 
 
 NEW_PASSWORD = "sawah hijau di kaki gunung"
+
+
+def deactivated(w, username: str) -> str:
+    """Deactivate ``username`` (arranged before the case) and give their reactivation URL."""
+    user_id = w.people[username].id
+    members.deactivate(w.db, w.people["admin"], 1, user_id, utcnow())
+    return f"/communities/1/people/{user_id}/reactivate"
+
+
+def fresh_code(w, username: str) -> str:
+    """A live activation code of ``username`` (made with the app's secret key)."""
+    with w.app.app_context():
+        code = activation.code_of(activation.issue(w.db, w.people[username], utcnow()))
+    w.db.commit()
+    return code
 NEW_COMMUNITY = {"name": "Desa Mekarsari", "kind": "desa", "kecamatan": "Cibeber",
                  "kabupaten": "Cianjur", "timezone": "Asia/Jakarta", "complaint_address": ""}
 PROGRAM_PAGE = ("locality", "voting")   # program 1 with an open ballot: the fullest page
@@ -227,6 +252,17 @@ TARGETS = {
     "communities.people": (None, lambda w: "/communities/1/people", None),
     "communities.add_person": (None, lambda w: "/communities/1/people", lambda w: {
         "name": "Ibu Sri Wahyuni", "role": "resident", "gender": "f", "tags": "women"}),
+    "communities.change_role": (None, lambda w: f"/communities/1/people/{w.people['warga5'].id}/role",
+                                lambda w: {"role": "facilitator"}),
+    "communities.deactivate": (
+        None, lambda w: f"/communities/1/people/{w.people['warga5'].id}/deactivate", lambda w: {}),
+    "communities.reactivate": (None, lambda w: deactivated(w, "warga5"), lambda w: {}),
+    "communities.new_code": (
+        None, lambda w: f"/communities/1/people/{w.people['warga5'].id}/code", lambda w: {}),
+    "communities.slips": (None, lambda w: "/communities/1/people/slips", None),
+    "auth.activate": (None, lambda w: "/activate", lambda w: {
+        "username": "warga5", "code": fresh_code(w, "warga5"), "password": NEW_PASSWORD,
+        "password_confirm": NEW_PASSWORD}),
     "rounds.home": (None, lambda w: "/", None),
     "rounds.board": (None, lambda w: f"/rounds/{LOCALITY_ROUND}", None),
     "glossary.page": (None, lambda w: "/glossary", None),
@@ -437,7 +473,8 @@ def test_matrix(endpoint, method, step, actor, request, monkeypatch, client, db,
         db.commit()
 
     stage, url_of, form_of = target_of(endpoint, step)
-    world = SimpleNamespace(me=me, people=people, program=None, finding=None)
+    world = SimpleNamespace(me=me, people=people, program=None, finding=None, db=db,
+                            app=client.application)
     if stage is not None:
         world.program, world.finding = request.getfixturevalue("stage_templates")(stage)[1]
     url = url_of(world)

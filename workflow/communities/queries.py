@@ -3,6 +3,7 @@ from sqlmodel import Session, select
 
 from workflow.communities.models import Community, Dusun
 from workflow.engine.processes import ADMIN
+from workflow.people import activation
 from workflow.people.models import Membership, User
 
 
@@ -31,3 +32,16 @@ def members(session: Session, community_id: int) -> list:
         .outerjoin(Dusun, Dusun.id == Membership.dusun_id)
         .where(Membership.community_id == community_id, User.anonymised_at.is_(None))
         .order_by(User.display_name, User.username)).all()
+
+
+def slips(session: Session, community_id: int, now, user_id: int | None = None) -> list:
+    """(user, code) of each active member with a live activation code, by name (two
+    queries); only ``user_id``'s when given."""
+    query = (select(User).join(Membership, Membership.user_id == User.id)
+             .where(Membership.community_id == community_id, Membership.active.is_(True),
+                    User.anonymised_at.is_(None)).order_by(User.display_name, User.username))
+    if user_id is not None:
+        query = query.where(User.id == user_id)
+    people = session.exec(query).all()
+    codes = activation.live_codes(session, [user.id for user in people], now)
+    return [(user, activation.code_of(codes[user.id])) for user in people if user.id in codes]

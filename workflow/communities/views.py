@@ -2,13 +2,16 @@
 from flask import Blueprint, abort, g, request, url_for
 from flask_babel import gettext
 
-from workflow.communities import commands, queries
+from workflow.communities import commands, members, queries
 from workflow.communities.models import Community
 from workflow.core.db import get_session
 from workflow.engine.dates import ZONES
 from workflow.engine.people import GENDERS, TAGS
-from workflow.engine.reasons import Refusal
+from workflow.engine.reasons import N_, Refusal
+from workflow.engine.text import is_number
+from workflow.people import activation
 from workflow.web.login import login_required
+from workflow.web.qr import qr_code
 from workflow.web.render import explain, field_errors, flash_done, go_to, now, refused, render
 
 bp = Blueprint("communities", __name__, url_prefix="/communities")
@@ -93,7 +96,9 @@ def add_dusun(community_id: int):
 
 
 def _people_page(community: Community, status=200, **extra):
-    context = {"community": community, "members": queries.members(get_session(), community.id),
+    found = queries.members(get_session(), community.id)
+    waiting = activation.live_codes(get_session(), [user.id for user, _m, _d in found], now())
+    context = {"community": community, "members": found, "waiting": set(waiting),
                "dusun": queries.dusun_of(get_session(), community.id), "roles": commands.ROLES,
                "genders": GENDERS, "tags": TAGS, "errors": {}, "form": {}, "message": None,
                **extra}
@@ -122,8 +127,74 @@ def add_person(community_id: int):
             return refused(refusal)
         return _people_page(get_session().get(Community, community_id), 422, form=request.form,
                             errors=field_errors(refusal), message=explain(refusal.reason))
-    flash_done(gettext("%(name)s is added, with the login name %(username)s. Give them a "
-                       "temporary password on the Administration page.",
+    flash_done(gettext("%(name)s is added, with the login name %(username)s. Print their "
+                       "slip: its code lets them choose a password.",
                        name=user.display_name, username=user.username))
     return go_to(url_for("communities.people", community_id=community_id,
                          _anchor=f"member-{user.username}"))
+
+
+# --- one member: role, deactivation, a new activation code; the printed slips -----------
+
+def _on_member(command, community_id: int, user_id: int, done: str, *args):
+    """Run a command on one member; back to their row, with what was done or refused."""
+    try:
+        user = command(get_session(), g.user, community_id, user_id, *args, now())
+    except Refusal as refusal:
+        if refusal.kind in ("not_found", "forbidden"):
+            return refused(refusal)
+        flash_done(explain(refusal.reason))
+        return go_to(url_for("communities.people", community_id=community_id))
+    flash_done(gettext(done, name=user.display_name))
+    return go_to(url_for("communities.people", community_id=community_id,
+                         _anchor=f"member-{user.username}"))
+
+
+@bp.post("/<id:community_id>/people/<id:user_id>/role")
+@login_required
+def change_role(community_id: int, user_id: int):
+    """An administrator gives a member another role."""
+    return _on_member(members.change_role, community_id, user_id,
+                      N_("%(name)s has a new role."), request.form.get("role", ""))
+
+
+@bp.post("/<id:community_id>/people/<id:user_id>/deactivate")
+@login_required
+def deactivate(community_id: int, user_id: int):
+    """An administrator switches a member off (their records stay)."""
+    return _on_member(members.deactivate, community_id, user_id,
+                      N_("%(name)s is deactivated: no login, no vote, not in the quorum."))
+
+
+@bp.post("/<id:community_id>/people/<id:user_id>/reactivate")
+@login_required
+def reactivate(community_id: int, user_id: int):
+    """An administrator switches a deactivated member on again."""
+    return _on_member(members.reactivate, community_id, user_id,
+                      N_("%(name)s is active again."))
+
+
+@bp.post("/<id:community_id>/people/<id:user_id>/code")
+@login_required
+def new_code(community_id: int, user_id: int):
+    """An administrator gives a member a new activation code (the old one stops working)."""
+    return _on_member(members.new_code, community_id, user_id,
+                      N_("%(name)s has a new activation code. Print their slip."))
+
+
+@bp.get("/<id:community_id>/people/slips")
+@login_required
+def slips(community_id: int):
+    """Printable slips, one per person with a live activation code (or one person's)."""
+    try:
+        community = commands.may_manage(get_session(), g.user, community_id)
+    except Refusal as refusal:
+        return refused(refusal)
+    only = request.args.get("user", "")
+    found = queries.slips(get_session(), community.id, now(),
+                          int(only) if is_number(only, 9) else None)
+    address = url_for("auth.activate", _external=True)
+    return render("communities/slips.html", community=community, address=address,
+                  slips=[(user, code, qr_code(url_for("auth.activate", username=user.username,
+                                                      _external=True)))
+                         for user, code in found])

@@ -36,10 +36,7 @@ def login():
         except Refusal as refusal:
             error, status = explain(refusal.reason), STATUS[refusal.kind]
         else:
-            lang = session.get("lang")
-            session.clear()  # a new session: nothing from before the login carries over
-            session.update(sid=token, **({"lang": lang} if lang else {}))
-            session.permanent = True
+            _start(token)
             target = safe_next(request.args.get("next"), url_for("rounds.home"))
             if user.must_change_password:
                 target = url_for("account.password")
@@ -48,6 +45,40 @@ def login():
     body, status = render("people/login.html", status=status, error=error,
                           username=request.form.get("username", ""))
     return body, status, headers
+
+
+@auth.route("/activate", methods=("GET", "POST"))
+def activate():
+    """Choose a password with the code on the slip from the balai desa; logged in after."""
+    errors, message, status = {}, None, 200
+    form = request.form if request.method == "POST" else request.args
+    if request.method == "POST":
+        try:
+            user, token = people.activate(
+                get_session(), form.get("username", ""), form.get("code", ""),
+                form.get("password", ""), form.get("password_confirm", ""),
+                request.remote_addr or "", now())
+        except Refusal as refusal:
+            errors, message, status = field_errors(refusal), explain(refusal.reason), \
+                STATUS[refusal.kind]
+        else:
+            _start(token)
+            flash_done(gettext("Welcome, %(name)s. Your password is set: log in with it "
+                               "next time.", name=user.display_name))
+            return redirect(url_for("rounds.home"))
+    headers = {"Retry-After": "900"} if status == 429 else {}
+    body, status = render("people/activate.html", status=status, errors=errors,
+                          message=message, username=form.get("username", ""),
+                          code=form.get("code", "") if request.method == "POST" else "")
+    return body, status, headers
+
+
+def _start(token: str) -> None:
+    """A fresh session with this token: nothing from before the login carries over."""
+    lang = session.get("lang")
+    session.clear()
+    session.update(sid=token, **({"lang": lang} if lang else {}))
+    session.permanent = True
 
 
 @auth.route("/logout", methods=("GET", "POST"))
