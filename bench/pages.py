@@ -31,7 +31,8 @@ NOW = datetime.now(UTC)
 def build(url: str):
     migrate.upgrade(url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
-    with Session(app.extensions[ENGINE_KEY], expire_on_commit=False) as session:
+    with Session(app.extensions[ENGINE_KEY], expire_on_commit=False) as session, \
+            app.app_context():
         demo.load(session)
         users = {u.username: u for u in session.exec(select(User))}
         for i in range(PROGRAMS):

@@ -153,12 +153,12 @@ def main(argv=None) -> int:
         path = os.path.join(scratch, "golden.sqlite3")
         url = f"sqlite:///{path}"
         migrate.upgrade(url)
-        engine = make_engine(url)
-        with Session(engine, expire_on_commit=False) as session:
-            demo.load(session)
-        engine.dispose()
         app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "golden",
                           "TALLY_REFRESH_SECONDS": 1})
+        engine = make_engine(url)
+        with Session(engine, expire_on_commit=False) as session, app.app_context():
+            demo.load(session)
+        engine.dispose()
         app.jinja_env.undefined = StrictUndefined  # a name no view gave fails the copy
         with Session(app.extensions[ENGINE_KEY], expire_on_commit=False) as db:
             users = {u.username: u for u in db.exec(select(User))}

@@ -50,7 +50,7 @@ def village(folder: str):
     url = f"sqlite:///{os.path.join(folder, 'screenshots.sqlite3')}"
     migrate.upgrade(url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": os.urandom(32).hex()})
-    with Session(app.extensions[ENGINE_KEY], expire_on_commit=False) as db:
+    with Session(app.extensions[ENGINE_KEY], expire_on_commit=False) as db, app.app_context():
         demo.load(db)
         ids = arrange_village(db, {u.username: u for u in db.exec(select(User))})
     return app, ids

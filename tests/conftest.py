@@ -64,9 +64,13 @@ def _seed(url: str) -> None:
     engine = make_engine(url)
     # The demo accounts' hashes are cheap ones (see helpers.CHEAP_HASHER): every login of a
     # test is verified as a real one is, without a fifth of a second of argon2 each.
-    with Session(engine, expire_on_commit=False) as session, pytest.MonkeyPatch.context() as patch:
+    # The app's context: the activation codes are made with the tests' secret key.
+    keys = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret"})
+    with Session(engine, expire_on_commit=False) as session, pytest.MonkeyPatch.context() as patch, \
+            keys.app_context():
         hash_cheaply(patch)
         demo.load(session)
+    keys.extensions[ENGINE_KEY].dispose()
     engine.dispose()  # SQLite: closing the last connection folds the WAL into the file
 
 

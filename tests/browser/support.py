@@ -83,9 +83,10 @@ class Village:
             f"{who} [{self.step}]: page error: {error}"))
         page.on("response", response)
 
-    def person(self, username: str):
-        """This person's page, logged in through the login form on first use."""
-        if username not in self.pages:
+    def visitor(self, name: str):
+        """A page in a browser of its own, not logged in (a person who is not yet known, or
+        who logs in another way), watched like every page."""
+        if name not in self.pages:
             # A cheap phone's screen: every flow runs at 360 x 640.
             context = self.browser.new_context(base_url=self.base_url,
                                                java_script_enabled=self.javascript,
@@ -95,9 +96,14 @@ class Village:
             context.add_init_script(CSP_WATCH)
             self.contexts.append(context)
             page = context.new_page()
-            self._watch(username, page)
-            login(page, username)
-            self.pages[username] = page
+            self._watch(name, page)
+            self.pages[name] = page
+        return self.pages[name]
+
+    def person(self, username: str):
+        """This person's page, logged in through the login form on first use."""
+        if username not in self.pages:
+            login(self.visitor(username), username)
         return self.pages[username]
 
     def audit(self, username: str) -> None:

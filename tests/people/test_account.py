@@ -114,7 +114,9 @@ def test_personal_data_download(client, people_, db):
     assert data["account"]["username"] == "warga1"
     assert "password_hash" not in data["account"]
     assert [c["body"] for c in data["comments"]] == ["Saya setuju"]
-    assert data["memberships"] == [{"community": "Desa Sukamaju", "role": "resident"}]
+    assert data["memberships"] == [{"community": "Desa Sukamaju", "role": "resident",
+                                    "dusun": "Dusun Krajan", "gender": "f",
+                                    "tags": ["poor", "women"]}]
 
 
 def test_anonymise_keeps_tallies_and_the_audit_chain(client, people_, db):

@@ -114,8 +114,10 @@ def test_wrong_codes_are_throttled_after_five_tries(client, db, people):
     response = activate(client, real)
     assert response.status_code == 429 and response.headers["Retry-After"] == "900"
     db.commit()
-    assert db.exec(select(User.password_hash).where(User.username == "sri.wahyuni")).one() == "!"
-    assert db.exec(select(ActivationCode.used_at)).all() == [None]
+    user = db.exec(select(User).where(User.username == "sri.wahyuni")).one()
+    assert user.password_hash == "!"
+    assert db.exec(select(ActivationCode.used_at).where(
+        ActivationCode.user_id == user.id)).all() == [None]
 
 
 def test_a_deactivated_person_cannot_activate(client, db, people):

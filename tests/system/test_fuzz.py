@@ -540,8 +540,6 @@ def _build_world(url: str) -> dict:
         rnd = Round(community_id=seberang.id, title="Musyawarah Seberang",
                     template="locality", created_at=now)
         outsider = create_user(db, "orangluar", "Orang Luar", demo.PASSWORD, now)
-        # A site administrator, who may create communities and set up every one.
-        create_user(db, "situs", "Admin Situs", demo.PASSWORD, now).site_admin = True
         db.add_all([Dusun(community_id=seberang.id, name="Dusun Pesisir"), rnd,
                      Membership(user_id=outsider.id, community_id=seberang.id,
                                 role="resident")])

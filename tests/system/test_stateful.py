@@ -51,6 +51,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from tests.helpers import db_state, examples
+from workflow import demo
 from workflow.assessment import commands as assessment
 from workflow.comments import commands as comment_commands
 from workflow.core import audit, limits
@@ -264,7 +265,7 @@ class ProgramMachine(RuleBasedStateMachine):
     def _arrange(self):
         """The round under test, and Desa Seberang with its two outsiders and a dusun."""
         with Session(self.engine, expire_on_commit=False) as s:
-            village = s.exec(select(Community).where(Community.slug == "sukamaju")).one()
+            village = s.exec(select(Community).where(Community.slug == demo.SLUG)).one()
             self.round = s.exec(select(Round).where(
                 Round.community_id == village.id,
                 Round.template == self.TEMPLATE.name)).one()
