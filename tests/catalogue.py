@@ -59,6 +59,8 @@ PAGES = [
     Page("admin", "/admin", ("admin",)),
     Page("community", "/communities/1", ("admin",)),
     Page("community-people", "/communities/1/people", ("admin",)),
+    Page("new-round", "/communities/1/rounds/new", ("facilitator", "admin")),
+    Page("edit-round", "/rounds/1/edit", ("facilitator", "admin")),
     Page("forbidden", "/admin", ("resident",)),
     Page("not-found", "/programs/2147483000", ("resident",)),
     Page("glossary", "/glossary", ("anonymous", "resident")),
