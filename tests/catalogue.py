@@ -61,6 +61,8 @@ PAGES = [
     Page("community-people", "/communities/1/people", ("admin",)),
     Page("community-slips", "/communities/1/people/slips", ("admin",)),
     Page("activate", "/activate", ("anonymous",)),
+    Page("new-round", "/communities/1/rounds/new", ("facilitator", "admin")),
+    Page("edit-round", "/rounds/1/edit", ("facilitator", "admin")),
     Page("forbidden", "/admin", ("resident",)),
     Page("not-found", "/programs/2147483000", ("resident",)),
     Page("glossary", "/glossary", ("anonymous", "resident")),

@@ -28,6 +28,7 @@ from types import SimpleNamespace
 import psycopg
 import pytest
 from flask import template_rendered
+from flask.testing import FlaskClient
 from hypothesis import settings
 from jinja2 import BytecodeCache, StrictUndefined
 from sqlalchemy import MetaData, create_engine, text
@@ -373,6 +374,17 @@ class _SharedBytecode(BytecodeCache):
 _TEMPLATES = _SharedBytecode()
 
 
+class OwnContextClient(FlaskClient):
+    """A test client whose every request runs in an app context of its own, as a served one
+    does. Without it a request would share the context the ``db`` fixture holds open: one
+    ``g`` for all of a test's requests (the first page's CSRF token served to every later
+    login, one database session across requests, no teardown between them)."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url):
     app = create_app({"TESTING": True, "DATABASE_URL": database_url,
@@ -381,6 +393,7 @@ def app(database_url):
     app.jinja_env.bytecode_cache = _TEMPLATES
     # A name a template uses but the view did not give is an error here, not a blank.
     app.jinja_env.undefined = StrictUndefined
+    app.test_client_class = OwnContextClient
     yield app
     app.extensions[ENGINE_KEY].dispose()
 

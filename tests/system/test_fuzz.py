@@ -69,7 +69,7 @@ from workflow.core.db import ENGINE_KEY, make_engine
 from workflow.engine.ballots import CHOICES
 from workflow.engine.dates import ZONES
 from workflow.engine.people import TAGS
-from workflow.engine.processes import STATE_LABELS, TRANSITION_LABELS
+from workflow.engine.processes import STATE_LABELS, TEMPLATES, TRANSITION_LABELS
 from workflow.models import Community, Dusun, Finding, Membership, Round, User
 from workflow.organizing import commands as organizing
 from workflow.organizing.demand import CHANNELS, OUTCOMES
@@ -78,6 +78,7 @@ from workflow.people import passwords as accounts
 from workflow.people.passwords import create_user
 from workflow.programs import commands
 from workflow.programs.form import FUNDING_SOURCES, MAX_COST, SECTORS
+from workflow.rounds.queries import STATUSES
 from workflow.voting import commands as voting_commands
 
 MISSING_ID = 987654
@@ -262,6 +263,17 @@ VALID_COMMUNITY = {"name": "Desa Mekarsari", "kind": "desa", "kecamatan": "Cibeb
                    "complaint_address": "Balai Desa Mekarsari"}
 
 
+ROUND_FIELDS = {"title": TEXT, "template": choice(*TEMPLATES), "year": NUMBER,
+                "quorum": choice("2/3", "1/2", "1/1", "5/3", "0/3", "1/0", "0"),
+                "consent_threshold": choice("2/3", "3/4", "10000/10000", "2/0"),
+                "min_discussion_days": NUMBER, "min_voting_hours": NUMBER,
+                "supporter_threshold": NUMBER}
+# The locality round as the demo made it (a ballot of it is open in the fuzz world).
+VALID_ROUND = {"title": "Musyawarah Dusun 2027", "template": "locality", "year": "2027",
+               "quorum": "2/3", "consent_threshold": "2/3", "min_discussion_days": "0",
+               "min_voting_hours": "0", "supporter_threshold": "6"}
+
+
 def changed_draft(key: str) -> Callable:
     """A valid change to the world's draft ``key`` (by warga3), from its first version."""
     return lambda w: ({"program_id": w["program"][key]},
@@ -398,6 +410,13 @@ RECIPES = {
         base=lambda w: ({}, activation_form(w, "warga9")),
         finals=lambda w: [({}, activation_form(w, name)) for name in ("warga10", "warga11")],
         refusal_appends=("loginattempt",), ends_session=True),
+    "rounds.create": Recipe(
+        actors=("pendamping", "situs", "warga1"), url={"community_id": int_url("communities")},
+        fields=ROUND_FIELDS, base=lambda w: ({"community_id": 1}, VALID_ROUND)),
+    "rounds.edit": Recipe(
+        actors=("admin", "situs", "kades"), url={"round_id": int_url("rounds")},
+        fields={**ROUND_FIELDS, "status": choice(*STATUSES)},
+        base=lambda w: ({"round_id": LOCALITY_ROUND}, {**VALID_ROUND, "status": "open"})),
     "comments.add": Recipe(
         actors=("warga6", "kades"), url={"program_id": int_url("programs")},
         fields={"stance": choice("support", "concern", "question"), "body": TEXT},

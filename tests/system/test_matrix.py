@@ -81,6 +81,8 @@ AUTHOR = row("                    login     forbidden ok       hidden   forbidde
 ADMIN = row("                     login     forbidden forbidden forbidden forbidden forbidden ok")
 # The community's set-up: its administrators; to an outsider it does not exist.
 COMMUNITY_ADMIN = row("           login     forbidden forbidden hidden  forbidden   forbidden ok")
+# A community's rounds: its facilitators and administrators set them up.
+ROUND_SETUP = row("               login     forbidden forbidden hidden  ok          forbidden ok")
 # A draft: only its author may change it; the facilitator sees it; to others it does not exist.
 DRAFT_AUTHOR = row("              login     hidden   ok        hidden   forbidden   hidden    hidden")
 
@@ -176,6 +178,9 @@ EXPECTED = {
     "auth.activate": {"GET": EVERYONE, "POST": EVERYONE},
     "rounds.home": {"GET": LOGGED_IN},
     "rounds.board": {"GET": MEMBERS},
+    "rounds.new": {"GET": ROUND_SETUP},
+    "rounds.create": {"POST": ROUND_SETUP},
+    "rounds.edit": {"GET": ROUND_SETUP, "POST": ROUND_SETUP},
     "glossary.page": {"GET": EVERYONE},               # the words explained, public
     # The blank form opens for every member (the home and round pages offer the link to
     # all but the admin); saving it is for residents, facilitators and officials.
@@ -226,6 +231,9 @@ def fresh_code(w, username: str) -> str:
     return code
 NEW_COMMUNITY = {"name": "Desa Mekarsari", "kind": "desa", "kecamatan": "Cibeber",
                  "kabupaten": "Cianjur", "timezone": "Asia/Jakarta", "complaint_address": ""}
+NEW_ROUND = {"title": "Musrenbangdes 2028", "template": "planning", "year": "2028",
+             "quorum": "2/3", "consent_threshold": "2/3", "min_discussion_days": "0",
+             "min_voting_hours": "0", "supporter_threshold": "6"}
 PROGRAM_PAGE = ("locality", "voting")   # program 1 with an open ballot: the fullest page
 # endpoint: (stage to arrange or None, URL, form for POST). ``w`` is the arranged world:
 # w.program, w.finding, w.me (the actor's User, None when anonymous), w.people.
@@ -265,6 +273,11 @@ TARGETS = {
         "password_confirm": NEW_PASSWORD}),
     "rounds.home": (None, lambda w: "/", None),
     "rounds.board": (None, lambda w: f"/rounds/{LOCALITY_ROUND}", None),
+    "rounds.new": (None, lambda w: "/communities/1/rounds/new", None),
+    "rounds.create": (None, lambda w: "/communities/1/rounds", lambda w: dict(NEW_ROUND)),
+    "rounds.edit": (None, lambda w: f"/rounds/{LOCALITY_ROUND}/edit", lambda w: {
+        **NEW_ROUND, "title": "Musyawarah Dusun Krajan 2027", "template": "locality",
+        "status": "open"}),
     "glossary.page": (None, lambda w: "/glossary", None),
     "programs.new": (None, lambda w: f"/rounds/{LOCALITY_ROUND}/programs/new",
                           lambda w: {**VALID_PROGRAM,

@@ -10,6 +10,7 @@ from workflow.engine.people import GENDERS, TAGS
 from workflow.engine.reasons import N_, Refusal
 from workflow.engine.text import is_number
 from workflow.people import activation
+from workflow.rounds import queries as rounds
 from workflow.web.login import login_required
 from workflow.web.qr import qr_code
 from workflow.web.render import explain, field_errors, flash_done, go_to, now, refused, render
@@ -50,7 +51,8 @@ def create():
 def _page(community: Community, status=200, **extra):
     context = {"community": community, "dusun": queries.dusun_of(get_session(), community.id),
                "kinds": commands.KINDS, "zones": ZONES, "errors": {}, "form": {},
-               "dusun_errors": {}, "dusun_form": {}, "message": None, **extra}
+               "dusun_errors": {}, "dusun_form": {}, "message": None,
+               **rounds.community_part(get_session(), community.id), **extra}
     return render("communities/community.html", status=status, **context)
 
 

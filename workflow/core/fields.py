@@ -7,6 +7,7 @@ person sees every problem on the first try and nothing is written.
 """
 from datetime import date
 
+from workflow.engine.ballots import read_fraction
 from workflow.engine.dates import parse_date
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean, is_number, read_whole_number
@@ -60,6 +61,14 @@ class Fields:
         if reason is not None:
             self.errors.setdefault(name, reason)
         return number
+
+    def fraction(self, name: str) -> str | None:
+        """A share written like "2/3", more than 0 and at most 1 (kept in lowest terms)."""
+        share, reason = read_fraction(self.form.get(name))
+        self.values[name] = share
+        if reason is not None:
+            self.errors.setdefault(name, reason)
+        return share
 
     def digits(self, name: str, max_digits: int, message: str) -> str:
         """A short code of digits only (an RT or RW number); blank is allowed."""

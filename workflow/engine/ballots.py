@@ -10,11 +10,13 @@ failed (a musyawarah without quorum is postponed, not lost). An *advisory*
 poll binds nobody and is never judged at all: it reports its counts and the
 share of residents who took part.
 """
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from math import ceil
 
 from workflow.engine.reasons import N_, Reason
+from workflow.engine.text import clean
 
 CONSENT = "consent"
 MAJORITY = "majority"
@@ -35,6 +37,32 @@ def as_fraction(value) -> Fraction:
     if isinstance(value, str) and "/" in value:
         return Fraction(value)
     return Fraction(value).limit_denominator(100)
+
+
+# A round's shares (its quorum, the agreement a consensus needs) as people write them: "2/3".
+FRACTION_FORM = N_("Write the share as a fraction, for example 2/3 or 1/2.")
+FRACTION_RANGE = N_("The share must be more than 0 and at most 1, for example 2/3 (1/1 is "
+                    "everyone).")
+_FRACTION = re.compile(r"([0-9]{1,4}) ?/ ?([0-9]{1,4})")
+
+
+def read_fraction(raw) -> tuple[str | None, Reason | None]:
+    """("a/b" in lowest terms, None) for a share 0 < a/b <= 1 written like "2/3", or
+    (None, why it cannot be one). Only a fraction of plain digits is read: "0.67" or "67%"
+    would each round the quorum a different way."""
+    match = _FRACTION.fullmatch(" ".join(clean(raw).split()))
+    if match is None:
+        return None, Reason(FRACTION_FORM)
+    top, bottom = int(match[1]), int(match[2])
+    if bottom == 0 or not 0 < top <= bottom:
+        return None, Reason(FRACTION_RANGE)
+    share = Fraction(top, bottom)
+    return f"{share.numerator}/{share.denominator}", None
+
+
+def fraction_problem(raw) -> Reason | None:
+    """Why ``raw`` is not a share a round may use, or None."""
+    return read_fraction(raw)[1]
 
 
 def quorum_needed(eligible: int, quorum) -> int:

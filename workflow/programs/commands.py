@@ -26,7 +26,7 @@ from workflow.programs.access import DRAFT, load_program, member_roles
 from workflow.programs.facts import context_for
 from workflow.programs.form import clean_program
 from workflow.programs.models import Program, ProgramAuthor
-from workflow.rounds.models import Round
+from workflow.rounds.models import OPEN, Round
 from workflow.rounds.queries import community_zone
 from workflow.voting.queries import open_ballot
 
@@ -52,6 +52,13 @@ class AlreadyProposed(Refusal):
         self.program_id = program_id
 
 
+def open_for_proposals(rnd: Round) -> None:
+    """Refuse a new program in a round that is closed or archived."""
+    if rnd.status != OPEN:
+        raise Refusal("conflict", Reason(N_(
+            "This planning round is closed: it takes no new programs.")))
+
+
 @command
 def create_program(session: Session, actor, round_id: int, form: dict, submission_key: str,
                    now: datetime) -> Program:
@@ -62,6 +69,7 @@ def create_program(session: Session, actor, round_id: int, form: dict, submissio
         raise Refusal("not_found", Reason(N_("That planning round does not exist.")))
     if role not in PROPOSERS:
         raise Refusal("forbidden", Reason(N_("Your role cannot propose programs here.")))
+    open_for_proposals(rnd)
     submission_key = clean(submission_key)[:64]
     if submission_key:
         lock_key(session, "program-form:" + submission_key)

@@ -85,7 +85,8 @@ def new(round_id: int):
     rnd, community, _ = found
     if request.method == "GET":
         if role_in(get_session(), g.user.id, community.id) not in commands.PROPOSERS:
-            abort(403)  # the same rule create_program applies when the form is sent
+            abort(403)  # the same rules create_program applies when the form is sent
+        commands.open_for_proposals(rnd)
         return program_form(rnd, community)
     try:
         program = commands.create_program(get_session(), g.user, rnd.id, request.form,
