@@ -14,8 +14,9 @@ from workflow.people import commands as people
 from workflow.people.models import ActivationCode, User
 from workflow.people.passwords import hash_password
 from workflow.programs import commands
+from workflow.rounds import commands as rounds_commands
 
-from .models import Community, Dusun, Round
+from .models import Community, Dusun
 
 PASSWORD = "musyawarah"
 SLUG = "desa-sukamaju"
@@ -70,14 +71,14 @@ def load(session: Session, now: datetime | None = None) -> bool:
     session.exec(update(User).where(User.username != SITE_ADMIN[0])
                  .values(password_hash=hash_password(PASSWORD)))
     session.exec(update(ActivationCode).values(used_at=now))
+    session.commit()
     users = {user.username: user for user in session.exec(select(User))}
     dusun = list(session.exec(select(Dusun).where(Dusun.community_id == village.id)
                               .order_by(Dusun.id)))
-    rounds = [Round(community_id=village.id, title=title, template=template, quorum="2/3",
-                    consent_threshold="2/3", min_discussion_days=0, supporter_threshold=6,
-                    year=2027, created_at=now) for title, template in ROUNDS]
-    session.add_all(rounds)
-    session.commit()
+    rounds = [rounds_commands.create_round(session, users["pendamping"], village.id, {
+        "title": title, "template": template, "year": "2027", "quorum": "2/3",
+        "consent_threshold": "2/3", "min_discussion_days": "0", "min_voting_hours": "0",
+        "supporter_threshold": "6"}, now) for title, template in ROUNDS]
     # One proposal already on the table, made through the same commands people use.
     program = commands.create_program(session, users["warga2"], rounds[0].id, {
         "title": "Perbaikan saluran air Dusun Krajan",

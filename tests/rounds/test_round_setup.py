@@ -31,7 +31,7 @@ GOOD = {"title": "Musrenbangdes 2028", "template": "planning", "year": "2028",
         "quorum": "1/2", "consent_threshold": "3/4", "min_discussion_days": "7",
         "min_voting_hours": "48", "supporter_threshold": "10"}
 # The demo's locality round as it is: its edit form sent back unchanged but for the name.
-LOCALITY = {"title": "Musyawarah Dusun 2027", "template": "locality", "year": "",
+LOCALITY = {"title": "Musyawarah Dusun 2027", "template": "locality", "year": "2027",
             "quorum": "2/3", "consent_threshold": "2/3", "min_discussion_days": "0",
             "min_voting_hours": "0", "supporter_threshold": "6", "status": "open"}
 ID = {"title": "round-title", "template": "round-template", "year": "round-year",
