@@ -28,6 +28,7 @@ from types import SimpleNamespace
 import psycopg
 import pytest
 from flask import template_rendered
+from flask.testing import FlaskClient
 from hypothesis import settings
 from jinja2 import BytecodeCache, StrictUndefined
 from sqlalchemy import MetaData, create_engine, text
@@ -369,10 +370,22 @@ class _SharedBytecode(BytecodeCache):
 _TEMPLATES = _SharedBytecode()
 
 
+class OwnContextClient(FlaskClient):
+    """A test client whose every request runs in an application context of its own, as
+    in production: the ``db`` fixture holds one open for the whole test, which a request
+    would otherwise share, and with it ``g`` (where Flask-WTF keeps the CSRF token it made,
+    so after a new session the pages would show a token the session no longer holds)."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url):
     app = create_app({"TESTING": True, "DATABASE_URL": database_url,
                       "SECRET_KEY": "test-secret", "TALLY_REFRESH_SECONDS": 1})
+    app.test_client_class = OwnContextClient
     # Every test's app compiles the same templates: compile each once for the session.
     app.jinja_env.bytecode_cache = _TEMPLATES
     # A name a template uses but the view did not give is an error here, not a blank.
