@@ -28,6 +28,7 @@ where the process allows the step (``STEPS_FROM``), plus one unknown step and on
 the state does not allow; ``test_every_step_is_tried`` fails when a template gains a step
 that is not in that table.
 """
+import io
 import secrets
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -46,6 +47,7 @@ from tests.helpers import (
     login_as,
     send,
 )
+from workflow.communities import imports
 from workflow.core.db import ENGINE_KEY, make_engine
 from workflow.demo import PASSWORD
 from workflow.engine.processes import TEMPLATES, TRANSITION_LABELS
@@ -164,6 +166,9 @@ EXPECTED = {
     "communities.add_dusun": {"POST": COMMUNITY_ADMIN},
     "communities.people": {"GET": COMMUNITY_ADMIN},
     "communities.add_person": {"POST": COMMUNITY_ADMIN},
+    "communities.import_preview": {"POST": COMMUNITY_ADMIN},
+    "communities.import_confirm": {"POST": COMMUNITY_ADMIN},
+    "communities.import_template": {"GET": COMMUNITY_ADMIN},
     "rounds.home": {"GET": LOGGED_IN},
     "rounds.board": {"GET": MEMBERS},
     "glossary.page": {"GET": EVERYONE},               # the words explained, public
@@ -199,6 +204,7 @@ def first_finding(db, program_id: int) -> int:
 
 
 NEW_PASSWORD = "sawah hijau di kaki gunung"
+PEOPLE_CSV = b"name,username,role,dusun,gender,tags\nIbu Sri Wahyuni,,resident,,f,women\n"
 NEW_COMMUNITY = {"name": "Desa Mekarsari", "kind": "desa", "kecamatan": "Cibeber",
                  "kabupaten": "Cianjur", "timezone": "Asia/Jakarta", "complaint_address": ""}
 PROGRAM_PAGE = ("locality", "voting")   # program 1 with an open ballot: the fullest page
@@ -227,6 +233,12 @@ TARGETS = {
     "communities.people": (None, lambda w: "/communities/1/people", None),
     "communities.add_person": (None, lambda w: "/communities/1/people", lambda w: {
         "name": "Ibu Sri Wahyuni", "role": "resident", "gender": "f", "tags": "women"}),
+    # A file field: the test client sends a (file, name) value as a multipart upload.
+    "communities.import_preview": (None, lambda w: "/communities/1/people/import",
+                                   lambda w: {"file": (io.BytesIO(PEOPLE_CSV), "people.csv")}),
+    "communities.import_confirm": (None, lambda w: "/communities/1/people/import/confirm",
+                                   lambda w: {"content": imports.pack(PEOPLE_CSV)}),
+    "communities.import_template": (None, lambda w: "/communities/1/people/template.csv", None),
     "rounds.home": (None, lambda w: "/", None),
     "rounds.board": (None, lambda w: f"/rounds/{LOCALITY_ROUND}", None),
     "glossary.page": (None, lambda w: "/glossary", None),
@@ -268,7 +280,8 @@ TARGETS = {
 HTMX_GETS = {"voting.tally"}        # polled by htmx; a plain GET is only sent to the page
 CHECKS_PASSWORD = {("auth.login", "POST"), ("account.password", "POST"),
                    ("account.delete", "POST")}
-WRITES_NOTHING = {"auth.language"}    # only the cookie changes
+WRITES_NOTHING = {"auth.language",    # only the cookie changes
+                  "communities.import_preview"}  # shows what the import would do
 REFUSALS = {"forbidden", "hidden", "conflict"}   # answered with the refusal page or fragment
 JSON_ENDPOINTS = {"api.program"}                 # refuses in JSON instead
 
