@@ -57,6 +57,12 @@ def create_app(test_config=None):
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         # Static URLs carry a content hash (see web.asset), so they may be cached long.
         SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600,
+        # The largest request body: a file bigger than a form takes (a CSV of people: 1 MB)
+        # still arrives, so the page can say what the limit is; beyond this, a 413.
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        # A form's text held in memory: the people import's confirm form carries its file
+        # back (1 MB as base64 is 1.4 MB), above the 500 KB Werkzeug allows by default.
+        MAX_FORM_MEMORY_SIZE=2 * 1024 * 1024,
     )
     if test_config is not None:
         app.config.update(test_config)

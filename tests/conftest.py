@@ -389,6 +389,7 @@ class OwnContextClient(FlaskClient):
 def app(database_url):
     app = create_app({"TESTING": True, "DATABASE_URL": database_url,
                       "SECRET_KEY": "test-secret", "TALLY_REFRESH_SECONDS": 1})
+    app.test_client_class = OwnContextClient
     # Every test's app compiles the same templates: compile each once for the session.
     app.jinja_env.bytecode_cache = _TEMPLATES
     # A name a template uses but the view did not give is an error here, not a blank.

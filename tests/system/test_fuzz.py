@@ -32,6 +32,7 @@ accepted (so the nasty values really met the deep validation, not an early refus
 Password hashing is made cheap here (argon2 with minimal cost, as conftest's demo hashes
 are): the real parameters take a fifth of a second per hash on a small machine.
 """
+import io
 import itertools
 import os
 import re
@@ -63,6 +64,7 @@ from tests.helpers import (
 )
 from workflow import demo
 from workflow.assessment import commands as assessment
+from workflow.communities import imports
 from workflow.communities.commands import KINDS, ROLES
 from workflow.core import audit
 from workflow.core.db import ENGINE_KEY, make_engine
@@ -272,6 +274,40 @@ ROUND_FIELDS = {"title": TEXT, "template": choice(*TEMPLATES), "year": NUMBER,
 VALID_ROUND = {"title": "Musyawarah Dusun 2027", "template": "locality", "year": "2027",
                "quorum": "2/3", "consent_threshold": "2/3", "min_discussion_days": "0",
                "min_voting_hours": "0", "supporter_threshold": "6"}
+@dataclass(frozen=True)
+class Upload:
+    """A file field's value: sent as a file in a multipart body (never urlencoded)."""
+    data: bytes
+    filename: str = "people.csv"
+
+    def __repr__(self):
+        return f"Upload({short(self.data, 80)}, {self.filename!r})"
+
+
+def form_value(value):
+    """A form value as sent: a file as it is, anything else as text."""
+    return value if isinstance(value, Upload) else str(value)
+
+
+PEOPLE_CSV = (b"name,username,role,dusun,gender,tags\n"
+              b"Ibu Sri Wahyuni,,resident,Dusun Krajan,f,women;poor\n")
+NASTY_FILES = tuple(Upload(data) for data in (
+    b"", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", b"\x00" * 10, b"\xff\xfe" + "é".encode("utf-16-le"),
+    PEOPLE_CSV.replace(b"Ibu", b"=HYPERLINK(1)"), PEOPLE_CSV.replace(b",", b";"),
+    b"\xef\xbb\xbf" + PEOPLE_CSV, PEOPLE_CSV.split(b"\n")[0],
+    PEOPLE_CSV + b'x,"' + b"y" * 200_000 + b"\n",
+    PEOPLE_CSV + b"x" * imports.MAX_BYTES,
+    PEOPLE_CSV + b"Budi,,resident,,,\n" * (imports.MAX_ROWS + 1)))
+# A CSV file: the valid one spoiled, a nasty one, or any bytes at all.
+UPLOAD = Kind(lambda w: st.one_of(
+    st.sampled_from(NASTY_FILES),
+    st.builds(lambda head, tail: Upload(PEOPLE_CSV + head + tail),
+              st.text(UNICODE, max_size=40).map(lambda t: t.encode()), RAW),
+    st.binary(max_size=200).map(Upload)), NASTY_FILES)
+# The file a confirm form carries back (base64): a valid one, a nasty one, or any text.
+PACKED = Kind(lambda w: st.one_of(
+    st.sampled_from([imports.pack(f.data) for f in NASTY_FILES[:8]]), HOSTILE),
+    NASTY_STRINGS)
 
 
 def changed_draft(key: str) -> Callable:
@@ -417,6 +453,15 @@ RECIPES = {
         actors=("admin", "situs", "kades"), url={"round_id": int_url("rounds")},
         fields={**ROUND_FIELDS, "status": choice(*STATUSES)},
         base=lambda w: ({"round_id": LOCALITY_ROUND}, {**VALID_ROUND, "status": "open"})),
+    "communities.import_preview": Recipe(
+        actors=("admin", "situs", "warga1"), url={"community_id": int_url("communities")},
+        fields={"file": UPLOAD},
+        base=lambda w: ({"community_id": 1}, {"file": Upload(PEOPLE_CSV)})),
+    "communities.import_confirm": Recipe(
+        actors=("admin", "situs", "warga1"), url={"community_id": int_url("communities")},
+        fields={"content": PACKED},
+        # The second base request finds the person already there: nobody added, still 302.
+        base=lambda w: ({"community_id": 1}, {"content": imports.pack(PEOPLE_CSV)})),
     "comments.add": Recipe(
         actors=("warga6", "kades"), url={"program_id": int_url("programs")},
         fields={"stance": choice("support", "concern", "question"), "body": TEXT},
@@ -718,11 +763,14 @@ def post(client, request: Request, token: str, htmx: bool):
     pairs = [("csrf_token", token), *request.pairs]
     headers = {"HX-Request": "true"} if htmx else {}
     environ = {"REMOTE_ADDR": request.remote_addr}
-    if request.encoding == "urlencoded":
+    files = any(isinstance(value, Upload) for _, value in pairs)
+    if request.encoding == "urlencoded" and not files:
         return client.post(request.url, data=urlencode(pairs), headers=headers,
                            content_type="application/x-www-form-urlencoded",
                            environ_base=environ)
-    form = MultiDict([(name, value.decode("latin-1") if isinstance(value, bytes) else value)
+    form = MultiDict([(name, (io.BytesIO(value.data), value.filename)
+                       if isinstance(value, Upload) else
+                       value.decode("latin-1") if isinstance(value, bytes) else value)
                       for name, value in pairs])
     return client.post(request.url, data=form, headers=headers,
                        content_type="multipart/form-data", environ_base=environ)
@@ -781,7 +829,9 @@ def requests(draw, endpoint: str, recipe: Recipe, world: dict):
         times = draw(st.sampled_from((1, 1, 1, 0, 2, 3)), label=f"{name} times")
         for _ in range(times):
             options = [kind.make(world)]
-            if name in base_form:
+            if isinstance(base_form.get(name), Upload):
+                options[:0] = [st.just(base_form[name])]
+            elif name in base_form:
                 options[:0] = [st.just(str(base_form[name])), mutations(str(base_form[name]))]
             pairs.append((name, draw(st.one_of(*options), label=name)))
     # Extra fields, some with very long names, and raw bytes that are not UTF-8.
@@ -845,7 +895,7 @@ NASTY_FIELDS = [(endpoint, where, name) for endpoint in POST_ENDPOINTS if endpoi
 def base_request(endpoint, recipe, values) -> "Request":
     url_values, form = values
     return Request(endpoint, recipe.actors[0], build_url(endpoint, url_values),
-                   [(k, str(v)) for k, v in form.items()], "urlencoded", "127.0.0.1")
+                   [(k, form_value(v)) for k, v in form.items()], "urlencoded", "127.0.0.1")
 
 
 @pytest.mark.parametrize("endpoint", POST_ENDPOINTS)
@@ -869,7 +919,7 @@ def test_nasty_values(endpoint, env):
             url_values, query, form = dict(base_url), {}, dict(base_form)
             {"url": url_values, "query": query, "form": form}[where][name] = value
             request = Request(endpoint, actor, build_url(endpoint, url_values, query),
-                              [(k, str(v)) for k, v in form.items()], "urlencoded",
+                              [(k, form_value(v)) for k, v in form.items()], "urlencoded",
                               next(addresses))
             user = actor_user(env.db, env.people, actor)
             failures += [(f"{where} {name}={short(value, 60)}", message) for message, _

@@ -10,6 +10,7 @@ know; any other error fails with its file, line and message.
 
 SQLite only: the markup does not depend on the database, and the checker costs seconds.
 """
+import io
 import json
 import os
 import re
@@ -112,6 +113,14 @@ def render_everything(client, users, ids, folder) -> list:
         author.post(f"edit-stale-{kind}", edit, {**VALID_PROGRAM, "version": "0"}, 409, htmx)
     pages.as_role("author").post("steps", f"/programs/{ids['draft']}/transitions/submit", {},
                                  200, htmx=True)
+    # The people import: a preview ready to confirm, one with a row's problems, a bad file.
+    admin, people_csv = pages.as_role("admin"), "name,username,role,dusun,gender,tags\n"
+    for name, rows, status in (("import-preview", "Ibu Sri Wahyuni,,resident,,f,women\n", 200),
+                               ("import-problems", "=1,,kepala,Entah,x,aliens\n", 200),
+                               ("import-refused", None, 422)):
+        data = (people_csv + rows).encode() if rows else b"\x89PNG\r\n\x1a\n\x00"
+        admin.post(name, "/communities/1/people/import",
+                   {"file": (io.BytesIO(data), "people.csv")}, status)
     return pages.files
 
 

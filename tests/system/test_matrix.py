@@ -28,6 +28,7 @@ where the process allows the step (``STEPS_FROM``), plus one unknown step and on
 the state does not allow; ``test_every_step_is_tried`` fails when a template gains a step
 that is not in that table.
 """
+import io
 import secrets
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -47,7 +48,7 @@ from tests.helpers import (
     send,
     utcnow,
 )
-from workflow.communities import members
+from workflow.communities import imports, members
 from workflow.core.db import ENGINE_KEY, make_engine
 from workflow.demo import PASSWORD
 from workflow.engine.processes import TEMPLATES, TRANSITION_LABELS
@@ -176,6 +177,9 @@ EXPECTED = {
     "communities.slips": {"GET": COMMUNITY_ADMIN},
     # A slip's code sets the password of its person, whoever holds the phone.
     "auth.activate": {"GET": EVERYONE, "POST": EVERYONE},
+    "communities.import_preview": {"POST": COMMUNITY_ADMIN},
+    "communities.import_confirm": {"POST": COMMUNITY_ADMIN},
+    "communities.import_template": {"GET": COMMUNITY_ADMIN},
     "rounds.home": {"GET": LOGGED_IN},
     "rounds.board": {"GET": MEMBERS},
     "rounds.new": {"GET": ROUND_SETUP},
@@ -229,6 +233,7 @@ def fresh_code(w, username: str) -> str:
         code = activation.code_of(activation.issue(w.db, w.people[username], utcnow()))
     w.db.commit()
     return code
+PEOPLE_CSV = b"name,username,role,dusun,gender,tags\nIbu Sri Wahyuni,,resident,,f,women\n"
 NEW_COMMUNITY = {"name": "Desa Mekarsari", "kind": "desa", "kecamatan": "Cibeber",
                  "kabupaten": "Cianjur", "timezone": "Asia/Jakarta", "complaint_address": ""}
 NEW_ROUND = {"title": "Musrenbangdes 2028", "template": "planning", "year": "2028",
@@ -271,6 +276,12 @@ TARGETS = {
     "auth.activate": (None, lambda w: "/activate", lambda w: {
         "username": "warga5", "code": fresh_code(w, "warga5"), "password": NEW_PASSWORD,
         "password_confirm": NEW_PASSWORD}),
+    # A file field: the test client sends a (file, name) value as a multipart upload.
+    "communities.import_preview": (None, lambda w: "/communities/1/people/import",
+                                   lambda w: {"file": (io.BytesIO(PEOPLE_CSV), "people.csv")}),
+    "communities.import_confirm": (None, lambda w: "/communities/1/people/import/confirm",
+                                   lambda w: {"content": imports.pack(PEOPLE_CSV)}),
+    "communities.import_template": (None, lambda w: "/communities/1/people/template.csv", None),
     "rounds.home": (None, lambda w: "/", None),
     "rounds.board": (None, lambda w: f"/rounds/{LOCALITY_ROUND}", None),
     "rounds.new": (None, lambda w: "/communities/1/rounds/new", None),
@@ -317,7 +328,8 @@ TARGETS = {
 HTMX_GETS = {"voting.tally"}        # polled by htmx; a plain GET is only sent to the page
 CHECKS_PASSWORD = {("auth.login", "POST"), ("account.password", "POST"),
                    ("account.delete", "POST")}
-WRITES_NOTHING = {"auth.language"}    # only the cookie changes
+WRITES_NOTHING = {"auth.language",    # only the cookie changes
+                  "communities.import_preview"}  # shows what the import would do
 REFUSALS = {"forbidden", "hidden", "conflict"}   # answered with the refusal page or fragment
 JSON_ENDPOINTS = {"api.program"}                 # refuses in JSON instead
 

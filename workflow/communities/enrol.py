@@ -3,7 +3,7 @@ or imports a CSV file of many, and their enrolment: account, membership, activat
 """
 from datetime import datetime
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from workflow.communities.models import Community, Dusun
@@ -19,6 +19,7 @@ from workflow.people.models import Membership, User
 NAME = 120
 ROLES = {role: ROLE_LABELS[role] for role in MEMBER_ROLES}
 TAKEN = N_("That login name is taken. Choose another one.")
+DIGITS = "0123456789"
 
 
 def dusun_ids(session: Session, community_id: int) -> dict:
@@ -28,13 +29,16 @@ def dusun_ids(session: Session, community_id: int) -> dict:
 
 
 def taken_usernames(session: Session, names, bases=()) -> set:
-    """The login names among ``names``, or starting with one of ``bases``, that are taken
-    (one query)."""
+    """The login names among ``names`` that are taken, and those that one of ``bases``
+    could be made into (the base with digits after it, as ``username_from`` makes them):
+    one query, however many names (a comparison per base would pass SQLite's limit on
+    the depth of an expression for a file of a thousand people)."""
     names, bases = [n for n in names if n], [b for b in bases if b]
     if not names and not bases:
         return set()
+    stems = {base.rstrip(DIGITS) for base in bases}
     return set(session.exec(select(User.username).where(or_(
-        User.username.in_(names), *(User.username.startswith(b) for b in bases)))))
+        User.username.in_(names + bases), func.rtrim(User.username, DIGITS).in_(stems)))))
 
 
 def check_person(row, dusun: dict, taken: set) -> tuple[dict, dict]:

@@ -18,6 +18,12 @@ def managed(session: Session, user) -> list:
     return list(session.exec(query))
 
 
+def community(session: Session, community_id: int) -> Community:
+    """The community, read with a query of its own (``session.get`` may or may not ask the
+    database, as the session still holds it or not: a page's queries would vary)."""
+    return session.exec(select(Community).where(Community.id == community_id)).one()
+
+
 def dusun_of(session: Session, community_id: int) -> list:
     return list(session.exec(select(Dusun).where(Dusun.community_id == community_id)
                              .order_by(Dusun.name)))

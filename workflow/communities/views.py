@@ -1,8 +1,8 @@
 """Setting up a community: creating it (site administrators), its details and its dusun."""
-from flask import Blueprint, abort, g, request, url_for
-from flask_babel import gettext
+from flask import Blueprint, Response, abort, g, request, url_for
+from flask_babel import format_decimal, gettext
 
-from workflow.communities import commands, members, queries
+from workflow.communities import commands, imports, members, queries
 from workflow.communities.models import Community
 from workflow.core.db import get_session
 from workflow.engine.dates import ZONES
@@ -200,3 +200,76 @@ def slips(community_id: int):
                   slips=[(user, code, qr_code(url_for("auth.activate", username=user.username,
                                                       _external=True)))
                          for user, code in found])
+
+
+# --- many people at once: a CSV file, previewed, then imported --------------------------
+
+def _import_page(community_id: int, status=200, preview=None, data=b"", message=None,
+                 errors=None):
+    ready = preview is not None and preview.count(imports.NEW) and not preview.count(
+        imports.PROBLEM)
+    return render("communities/import.html", status=status,
+                  community=queries.community(get_session(), community_id), preview=preview,
+                  content=imports.pack(data) if ready else "", message=message,
+                  import_errors=errors or {}, roles=commands.ROLES, genders=GENDERS, tags=TAGS,
+                  dusun=queries.dusun_of(get_session(), community_id))
+
+
+def _import_refused(refusal: Refusal, community_id: int, data=None):
+    """A refused import: the file's problem beside its field, or each row's problems."""
+    if refusal.kind != "invalid":
+        return refused(refusal)
+    preview = None
+    if data and "file" not in refusal.errors:
+        try:
+            preview = imports.preview_import(get_session(), g.user, community_id, data)
+        except Refusal:
+            preview = None
+    return _import_page(community_id, 422, preview, message=explain(refusal.reason),
+                        errors=field_errors(refusal))
+
+
+@bp.post("/<id:community_id>/people/import")
+@login_required
+def import_preview(community_id: int):
+    """The rows of an uploaded CSV file, each new, already a member or with its problems."""
+    upload = request.files.get("file")
+    # At most one byte over the limit is read: enough to refuse a larger file.
+    data = upload.read(imports.MAX_BYTES + 1) if upload and upload.filename else None
+    try:
+        preview = imports.preview_import(get_session(), g.user, community_id, data)
+    except Refusal as refusal:
+        return _import_refused(refusal, community_id)
+    return _import_page(community_id, preview=preview, data=data)
+
+
+@bp.post("/<id:community_id>/people/import/confirm")
+@login_required
+def import_confirm(community_id: int):
+    """An administrator imports the previewed file (carried back by the form): every new
+    row, or none."""
+    data = imports.unpack(request.form.get("content"))
+    try:
+        users = imports.import_people(get_session(), g.user, community_id, data, now())
+    except Refusal as refusal:
+        return _import_refused(refusal, community_id, data)
+    if users:
+        flash_done(gettext("People added: %(n)s. Each has an activation code for their "
+                           "slip.", n=format_decimal(len(users))))
+    else:
+        flash_done(gettext("Nobody was added: everyone in the file is already a member."))
+    return go_to(url_for("communities.people", community_id=community_id))
+
+
+@bp.get("/<id:community_id>/people/template.csv")
+@login_required
+def import_template(community_id: int):
+    """A CSV file to fill in: the header and two example rows."""
+    try:
+        community = commands.may_manage(get_session(), g.user, community_id)
+    except Refusal as refusal:
+        return refused(refusal)
+    names = [place.name for place in queries.dusun_of(get_session(), community.id)]
+    # With the BOM, a spreadsheet opens the file as UTF-8 (names with accents stay whole).
+    return Response("\ufeff" + imports.template_csv(names), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{community.slug}-people.csv"'})

@@ -192,6 +192,12 @@ def method_not_allowed(error):
                         {"Allow": ", ".join(sorted(error.valid_methods or ()))})
 
 
+def too_large(_error):
+    """A request body over MAX_CONTENT_LENGTH (or a form over MAX_FORM_MEMORY_SIZE)."""
+    return refusal_page(gettext("What was sent is too large for this page. A file to import "
+                                "may be at most 1 MB: split it into smaller files."), 413)
+
+
 def server_error(_error):
     # A command that failed kept nothing of what it wrote (see commands.command).
     return refusal_page(gettext("Something went wrong on our side, and nothing was saved. "
@@ -236,6 +242,7 @@ def init_app(app) -> None:
     app.register_error_handler(404, not_found)
     app.register_error_handler(403, forbidden)
     app.register_error_handler(405, method_not_allowed)
+    app.register_error_handler(413, too_large)
     app.register_error_handler(500, server_error)
     # The feature blueprints (endpoint prefix = package = templates folder = tests folder;
     # the people feature's two, auth and account, keep their older names).
