@@ -112,6 +112,30 @@ def test_a_dusun_of_the_same_name_is_refused(client, db, users):
     assert state(db) == before
 
 
+def test_a_dusun_may_list_its_rw_and_rt(client, db, users):
+    token = log_in(client, "admin")
+    response = client.post("/communities/1/dusun", data={
+        "name": "Dusun Sukasari", "rw": " 03,04  04", "rt": "01;02/ 3", "csrf_token": token})
+    assert response.status_code == 302
+    db.commit()  # a new transaction: it sees what the request wrote
+    dusun = db.exec(select(Dusun).where(Dusun.name == "Dusun Sukasari")).one()
+    assert (dusun.rw_list, dusun.rt_list) == ("03, 04", "01, 02, 3")
+    page = client.get("/communities/1").get_data(as_text=True)
+    assert "RW 03, 04" in page and "RT 01, 02, 3" in page
+
+
+@pytest.mark.parametrize(("field", "value"), [("rw", "01, dua"), ("rt", "1234"),
+                                               ("rt", ", ".join(map(str, range(100))))])
+def test_a_bad_rw_or_rt_list_changes_nothing(client, db, users, field, value):
+    token = log_in(client, "admin")
+    before = state(db)
+    response = client.post("/communities/1/dusun", data={
+        "name": "Dusun Sukasari", field: value, "csrf_token": token})
+    assert response.status_code == 422
+    assert f'id="dusun-{field}-error"' in response.get_data(as_text=True)
+    assert state(db) == before
+
+
 @pytest.mark.parametrize("username", ["warga1", "pendamping", "kades"])
 def test_members_who_do_not_administer_cannot_set_up(client, db, username):
     token = log_in(client, username)

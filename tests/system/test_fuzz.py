@@ -408,7 +408,8 @@ RECIPES = {
         base=lambda w: ({"community_id": 1}, {**VALID_COMMUNITY, "name": "Desa Sukamaju"})),
     "communities.add_dusun": Recipe(
         actors=("admin", "situs"), url={"community_id": int_url("communities")},
-        fields={"name": TEXT}, base=lambda w: ({"community_id": 1}, {"name": "Dusun Baru"}),
+        fields={"name": TEXT, "rw": TEXT, "rt": TEXT},
+        base=lambda w: ({"community_id": 1}, {"name": "Dusun Baru", "rw": "01, 02"}),
         finals=lambda w: [({"community_id": 1}, {"name": f"Dusun Baru {n}"}) for n in (1, 2)]),
     "communities.add_person": Recipe(
         actors=("admin", "situs", "warga1"), url={"community_id": int_url("communities")},

@@ -9,7 +9,7 @@ from workflow.communities import enrol
 from workflow.communities.models import Community, Dusun
 from workflow.core import audit
 from workflow.core.command import command
-from workflow.core.fields import CORRECT_THE_FIELDS, Fields
+from workflow.core.fields import CORRECT_THE_FIELDS, TOO_LONG, Fields
 from workflow.engine.dates import ZONES
 from workflow.engine.people import username_from
 from workflow.engine.processes import ADMIN
@@ -97,12 +97,19 @@ def add_dusun(session: Session, actor, community_id: int, form, now: datetime) -
     if name and session.exec(select(Dusun.id).where(
             Dusun.community_id == community.id, Dusun.name == name)).first():
         fields.problem("name", N_("This community already has a dusun of that name."))
+    numbers = N_("Write the numbers only, separated by commas, for example 01, 02, 03.")
+    rw_list, rt_list = fields.numbers("rw", numbers), fields.numbers("rt", numbers)
+    for list_name in ("rw", "rt"):
+        if len(fields.values[list_name]) > 300:
+            fields.problem(list_name, TOO_LONG, n=300)
     fields.checked()
-    dusun = Dusun(community_id=community.id, name=name)
+    dusun = Dusun(community_id=community.id, name=name, rw_list=rw_list, rt_list=rt_list)
     session.add(dusun)
     session.flush()
     audit.record_setup(session, actor_id=actor.id, at=now, action="add_dusun",
-                       payload={"community": community.id, "dusun": dusun.id, "name": name})
+                       payload={"community": community.id, "dusun": dusun.id, "name": name,
+                                **({"rw": rw_list} if rw_list else {}),
+                                **({"rt": rt_list} if rt_list else {})})
     return dusun
 
 

@@ -21,3 +21,6 @@ class Dusun(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="community.id", index=True)
     name: str = Field(max_length=120)
+    # The RW and RT numbers in the dusun, if the village wants them listed ("01, 02").
+    rw_list: str = Field(default="", max_length=300)
+    rt_list: str = Field(default="", max_length=300)

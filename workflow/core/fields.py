@@ -10,7 +10,7 @@ from datetime import date
 from workflow.engine.ballots import read_fraction
 from workflow.engine.dates import parse_date
 from workflow.engine.reasons import N_, Reason, Refusal
-from workflow.engine.text import clean, is_number, read_whole_number
+from workflow.engine.text import clean, is_number, number_list, read_whole_number
 
 TOO_LONG = N_("Too long: at most %(n)s letters.")
 NOT_AN_OPTION = N_("Choose one of the options in the list.")
@@ -77,6 +77,14 @@ class Fields:
         if value and not is_number(value, max_digits):
             self.problem(name, message)
         return value
+
+    def numbers(self, name: str, message: str) -> str:
+        """A list of RW or RT numbers ("01, 02, 03"), written one way; blank is allowed."""
+        value = number_list(self.form.get(name))
+        self.values[name] = value or ""
+        if value is None:
+            self.problem(name, message)
+        return self.values[name]
 
     def date(self, name: str, default: date | None, latest: date) -> date | None:
         """A date no later than ``latest`` (blank gives ``default``)."""

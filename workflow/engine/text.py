@@ -138,3 +138,13 @@ def ascii_words(text: str) -> list[str]:
     Sutisna" -> ["pak", "endang", "sutisna"]): for names people type on any phone."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.findall(r"[a-z0-9]+", plain.lower())
+
+
+def number_list(text: str, max_digits: int = 3) -> str | None:
+    """A list of short numbers as typed ("01, 02 03;4") made one way ("01, 02, 03, 4"), each
+    once, in the order given; None when an item is not a number of at most ``max_digits``
+    digits (an RW or RT number)."""
+    items = [item for item in re.split(r"[\s,;/]+", clean(text)) if item]
+    if not all(is_number(item, max_digits) for item in items):
+        return None
+    return ", ".join(dict.fromkeys(items))
