@@ -9,10 +9,12 @@ The fixtures are in conftest.py. Two rules keep the tests honest and fast:
   (``db.commit()``), so the next read sees what the app's requests wrote
   since, and no transaction of the test's own is left holding a lock.
 """
+import contextlib
 import html
 import json
 import os
 import re
+import secrets
 from datetime import UTC, datetime
 
 import pytest
@@ -20,12 +22,13 @@ from argon2 import PasswordHasher
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from hypothesis import settings
-from sqlalchemy import func
+from sqlalchemy import create_engine, func, text
 from sqlalchemy import select as sa_select
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, select
 
 from tests import ROOT
-from workflow.core.db import ENGINE_KEY
+from workflow.core.db import ENGINE_KEY, normalise_url
 from workflow.models import (
     Ballot,
     Comment,
@@ -278,3 +281,20 @@ def source_messages() -> set:
                 os.path.join(ROOT, directory), method_map, options_map, keywords=KEYWORDS):
             found.add(message if isinstance(message, str) else message[0])
     return found
+
+
+@contextlib.contextmanager
+def empty_postgresql(prefix: str):
+    """The URL of a new, empty PostgreSQL database on the tests' server (made and dropped
+    through an admin connection), for what starts from a clean install."""
+    base = make_url(normalise_url(os.environ["TEST_DATABASE_URL"]))
+    name = f"musyawarah_{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

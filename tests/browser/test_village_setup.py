@@ -17,12 +17,10 @@ import urllib.request
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from tests import ROOT
 from tests.browser.support import PROGRAM_URL, Village, doing, fire
-from workflow.core.db import normalise_url
+from tests.helpers import empty_postgresql
 
 pytestmark = pytest.mark.browser
 ADMIN_PASSWORD = "kopi tubruk di balai desa"
@@ -50,15 +48,8 @@ def empty_database(tmp_path):
     if not os.environ.get("TEST_DATABASE_URL"):
         yield f"sqlite:///{tmp_path / 'mekarsari.sqlite3'}"
         return
-    base = make_url(normalise_url(os.environ["TEST_DATABASE_URL"]))
-    name = f"musyawarah_setup_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with empty_postgresql("setup") as url:
+        yield url
 
 
 def _free_port() -> int:

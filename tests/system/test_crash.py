@@ -6,18 +6,15 @@ PostgreSQL when TEST_DATABASE_URL is set (a fresh, empty database the script see
 import importlib.util
 import os
 import re
-import secrets
 import subprocess
 import sys
 from collections import namedtuple
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from tests import ROOT
-from workflow.core.db import normalise_url
+from tests.helpers import empty_postgresql
 
 REPO = Path(ROOT)
 SCRIPT = REPO / "scripts" / "crash_storm.py"
@@ -39,15 +36,8 @@ def fresh_database(request, tmp_path):
     if request.param == "sqlite":
         yield None
         return
-    base = make_url(normalise_url(os.environ["TEST_DATABASE_URL"]))
-    name = f"musyawarah_crash_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with empty_postgresql("crash") as url:
+        yield url
 
 
 @pytest.mark.parametrize("fresh_database", BACKENDS, indirect=True)
