@@ -9,12 +9,13 @@ from workflow.assessment.models import Finding
 from workflow.comments.models import Comment
 from workflow.communities.models import Community, Dusun
 from workflow.core.audit import Event
+from workflow.notifications.models import Notification, NotificationMute
 from workflow.organizing.models import Supporter
 from workflow.people.models import ActivationCode, LoginAttempt, LoginSession, Membership, User
 from workflow.programs.models import Program, ProgramAuthor
 from workflow.rounds.models import Round
 from workflow.voting.models import Ballot, Vote
 
-__all__ = ["ActivationCode", "Ballot", "Comment", "Community", "Dusun", "Event", "Finding", "LoginAttempt",
-           "LoginSession", "Membership", "Program", "ProgramAuthor", "Round", "Supporter",
-           "User", "Vote"]
+__all__ = ["ActivationCode", "Ballot", "Comment", "Community", "Dusun", "Event", "Finding",
+           "LoginAttempt", "LoginSession", "Membership", "Notification", "NotificationMute",
+           "Program", "ProgramAuthor", "Round", "Supporter", "User", "Vote"]
