@@ -19,6 +19,7 @@ from workflow.engine import machine
 from workflow.engine.processes import FACILITATOR, OFFICIAL, RESIDENT, TEMPLATES
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean
+from workflow.notifications import causes as news
 from workflow.people.passwords import role_in
 from workflow.programs import effects
 from workflow.programs import steps as step_inputs
@@ -123,7 +124,7 @@ def fire_transition(session: Session, actor, program_id: int, name: str, now: da
     template = TEMPLATES[rnd.template]
     # Lock the open ballot before counting it: no vote may land between the count
     # the machine decides on and the count stored when the ballot closes.
-    open_ballot(session, program.id, lock=True)
+    ballot_before = open_ballot(session, program.id, lock=True)
     ctx = context_for(session, program, rnd, roles, now, clean(reason))
     machine.permitted(template, program.state, name, ctx)
     limits.within(clean(reason), limits.REASON, "reason")  # refused whole, never cut short
@@ -151,6 +152,8 @@ def fire_transition(session: Session, actor, program_id: int, name: str, now: da
                        transition=name, from_state=source, to_state=transition.target,
                        payload=payload)
     session.refresh(program)
+    # The news of the step, in its transaction: written with it or not at all.
+    news.step_taken(session, program, rnd, actor.id, ballot_before, now)
     return program
 
 
