@@ -66,6 +66,8 @@ PAGES = [
     Page("forbidden", "/admin", ("resident",)),
     Page("not-found", "/programs/2147483000", ("resident",)),
     Page("glossary", "/glossary", ("anonymous", "resident")),
+    Page("notifications", "/notifications", MEMBERS),
+    Page("notification-settings", "/notifications/settings", ("resident",)),
 ]
 
 

@@ -44,3 +44,11 @@ def test_notify_nobody_writes_nothing(db, people):
     db.commit()
     assert db.exec(select(Notification)).all() == []
     assert db.get(User, people["warga1"].id) is not None
+
+
+def test_notify_without_an_actor_or_a_program(db, people):
+    """NULLs typed as their columns: PostgreSQL refuses an untyped one for an integer."""
+    notify(db, [people["warga1"].id], REPLY, link="/notifications", now=utcnow())
+    db.commit()
+    news = db.exec(select(Notification)).one()
+    assert (news.user_id, news.actor_id, news.program_id) == (people["warga1"].id, None, None)

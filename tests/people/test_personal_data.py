@@ -10,7 +10,8 @@ from tests.helpers import PROGRAM, utcnow
 from workflow.assessment import commands as assessment
 from workflow.comments import commands as comment_commands
 from workflow.core import audit, personal
-from workflow.notifications.models import REPLY, VOTE_OPENED, NotificationMute
+from workflow.notifications import commands as notification_settings
+from workflow.notifications.models import KINDS, REPLY, VOTE_OPENED
 from workflow.notifications.send import notify
 from workflow.organizing import commands as organizing
 from workflow.people import activation, logins
@@ -79,7 +80,7 @@ def leave_a_trace_everywhere(db, users, app):
         activation.issue(db, warga, now)
     notify(db, [warga.id], REPLY, link=f"/programs/{PROGRAM}", now=now, program_id=PROGRAM,
            actor_id=pendamping.id)
-    db.add(NotificationMute(user_id=warga.id, kind=VOTE_OPENED))
+    notification_settings.choose_kinds(db, warga, [k for k in KINDS if k != VOTE_OPENED], now)
     for person in (warga, pendamping):
         logins.record_attempt(db, person.username, "127.0.0.1", now, succeeded=True)
         logins.start_session(db, person, now)

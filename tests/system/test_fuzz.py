@@ -72,7 +72,8 @@ from workflow.engine.ballots import CHOICES
 from workflow.engine.dates import ZONES
 from workflow.engine.people import TAGS
 from workflow.engine.processes import STATE_LABELS, TEMPLATES, TRANSITION_LABELS
-from workflow.models import Community, Dusun, Finding, Membership, Round, User
+from workflow.models import Community, Dusun, Finding, Membership, Notification, Round, User
+from workflow.notifications.models import KINDS as NEWS_KINDS
 from workflow.organizing import commands as organizing
 from workflow.organizing.demand import CHANNELS, OUTCOMES
 from workflow.people import activation
@@ -491,6 +492,15 @@ RECIPES = {
     "organizing.leave": Recipe(
         actors=("warga1", "pendamping"), url={"program_id": int_url("programs")},
         base=lambda w: ({"program_id": w["program"]["act_organizing"]}, {})),
+    # warga1's own news (the steps of the world told them); warga2 is refused it.
+    "notifications.mark_read": Recipe(
+        actors=("warga1", "warga2"), url={"notification_id": int_url("notifications")},
+        fields={"next": NEXT},
+        base=lambda w: ({"notification_id": w["notification"]}, {"next": "/notifications"})),
+    "notifications.mark_all_read": Recipe(actors=("warga1", "warga2")),
+    "notifications.settings": Recipe(
+        actors=("warga1", "warga2"), fields={"kinds": choice(*NEWS_KINDS)},
+        base=lambda w: ({}, {"kinds": "reply"})),
 }
 
 
@@ -626,6 +636,9 @@ def _build_world(url: str) -> dict:
         seberang_id = seberang.id
         findings = sorted(db.exec(select(Finding.id)))
         dusun = sorted(db.exec(select(Dusun.id)))
+        news = sorted(db.exec(select(Notification.id)))
+        news_of_warga1 = db.exec(select(Notification.id).where(
+            Notification.user_id == users["warga1"]).order_by(Notification.id)).first()
         db.commit()
     engine.dispose()  # SQLite: closing the last connection folds the WAL into the file
     return {
@@ -637,6 +650,7 @@ def _build_world(url: str) -> dict:
         "user": users, "user_ids": sorted(users.values()) + [0, MISSING_ID],
         "usernames": sorted(users), "dusun": dusun + [0, MISSING_ID],
         "communities": [1, seberang_id, 0, MISSING_ID], "codes": codes,
+        "notification": news_of_warga1, "notifications": news + [0, MISSING_ID],
     }
 
 

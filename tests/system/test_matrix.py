@@ -52,7 +52,9 @@ from workflow.communities import imports, members
 from workflow.core.db import ENGINE_KEY, make_engine
 from workflow.demo import PASSWORD
 from workflow.engine.processes import TEMPLATES, TRANSITION_LABELS
-from workflow.models import Finding, User
+from workflow.models import Finding, Notification, User
+from workflow.notifications.models import REPLY
+from workflow.notifications.send import notify
 from workflow.people import activation
 from workflow.people import passwords as accounts
 from workflow.web.assets import htmx_version
@@ -206,6 +208,11 @@ EXPECTED = {
     "organizing.leave": {"POST": RESIDENTS},
     "api.program": {"GET": MEMBERS},
     "assets.htmx_js": {"GET": EVERYONE},
+    # One's own news: every logged-in person has a page of it (an outsider too).
+    "notifications.page": {"GET": LOGGED_IN},
+    "notifications.mark_read": {"POST": LOGGED_IN},         # the actor's own news
+    "notifications.mark_all_read": {"POST": LOGGED_IN},
+    "notifications.settings": {"GET": LOGGED_IN, "POST": LOGGED_IN},
 }
 
 # --- what each endpoint is asked, and with what --------------------------------------------
@@ -233,6 +240,19 @@ def fresh_code(w, username: str) -> str:
         code = activation.code_of(activation.issue(w.db, w.people[username], utcnow()))
     w.db.commit()
     return code
+
+
+def own_news(w) -> int:
+    """An unread notification of the actor (warga1's for nobody), arranged before the case."""
+    who = w.me or w.people["warga1"]
+    notify(w.db, [who.id], REPLY, link="/programs/1", now=utcnow(), program_id=1)
+    w.db.commit()
+    news = w.db.exec(select(Notification.id).where(Notification.user_id == who.id)
+                     .order_by(Notification.id.desc())).first()
+    w.db.commit()
+    return news
+
+
 PEOPLE_CSV = b"name,username,role,dusun,gender,tags\nIbu Sri Wahyuni,,resident,,f,women\n"
 NEW_COMMUNITY = {"name": "Desa Mekarsari", "kind": "desa", "kecamatan": "Cibeber",
                  "kabupaten": "Cianjur", "timezone": "Asia/Jakarta", "complaint_address": ""}
@@ -324,6 +344,13 @@ TARGETS = {
                             lambda w: f"/programs/{w.program}/supporters/leave", lambda w: {}),
     "api.program": (PROGRAM_PAGE, lambda w: f"/api/v1/programs/{w.program}", None),
     "assets.htmx_js": (None, lambda w: f"/static/vendor/htmx-{htmx_version()}.min.js", None),
+    "notifications.page": (None, lambda w: "/notifications", None),
+    "notifications.mark_read": (None, lambda w: f"/notifications/{own_news(w)}/read",
+                                lambda w: {"next": "/notifications"}),
+    "notifications.mark_all_read": (None, lambda w: own_news(w) and "/notifications/read",
+                                    lambda w: {}),
+    "notifications.settings": (None, lambda w: "/notifications/settings",
+                               lambda w: {"kinds": "reply"}),
 }
 HTMX_GETS = {"voting.tally"}        # polled by htmx; a plain GET is only sent to the page
 CHECKS_PASSWORD = {("auth.login", "POST"), ("account.password", "POST"),

@@ -27,8 +27,12 @@ def notify(session, recipients, kind: str, *, link: str, now: datetime,
     person = list(who.columns)[0]
     muted = exists().where(and_(NotificationMute.user_id == person,
                                 NotificationMute.kind == kind))
-    rows = select(person, literal(kind), literal(program_id), literal(actor_id),
-                  literal(detail), literal(link), literal(now)).distinct().where(~muted)
+    # Each value typed as its column: an untyped NULL (no actor) is text to PostgreSQL.
+    columns = Notification.__table__.c
+    values = [literal(value, columns[name].type) for name, value in (
+        ("kind", kind), ("program_id", program_id), ("actor_id", actor_id), ("detail", detail),
+        ("link", link), ("created_at", now))]
+    rows = select(person, *values).distinct().where(~muted)
     if actor_id is not None:
         rows = rows.where(person != actor_id)
     session.exec(insert(Notification).from_select(
