@@ -267,3 +267,13 @@ def test_settings_refuse_a_kind_that_does_not_exist(client, db, people):
     assert response.status_code == 422
     assert "Choose only from the kinds of news listed." in response.get_data(as_text=True)
     assert db_state(db) == before
+
+
+def test_the_account_download_has_my_news_and_my_settings(client, db, people):
+    tell(db, people, "warga1", REPLY, 2)
+    tell(db, people, "warga2", REPLY)
+    token = login_as(client, people["warga1"])
+    send(client, "/notifications/settings", token, {"kinds": [REPLY]})
+    data = client.get("/account/data").get_json()
+    assert sorted(n["id"] for n in data["notifications"]) == [n.id for n in mine(db, people, "warga1")]
+    assert {m["kind"] for m in data["notification_settings"]} == set(KINDS) - {REPLY}
