@@ -51,8 +51,9 @@ def _before() -> int | None:
 @login_required
 def page():
     """The member's news, newest first, a page at a time."""
-    news, older = queries.news_page(get_session(), g.user.id, _before())
-    return render(PAGE, news=news, older=older, first=_before() is None)
+    before = _before()
+    news, older = queries.news_page(get_session(), g.user.id, before)
+    return render(PAGE, news=news, older=older, first=before is None)
 
 
 @bp.post("/<id:notification_id>/read")
