@@ -65,7 +65,7 @@ def revisions(program_id: int):
         abort(404)  # every program has its first revision; this guards a broken record
     a = request.args.get("a", str(numbers[-2] if len(numbers) > 1 else numbers[0]))
     b = request.args.get("b", str(numbers[-1]))
-    if not (a.isdecimal() and b.isdecimal() and int(a) in numbers and int(b) in numbers):
+    if not all(n.isascii() and n.isdecimal() and int(n) in numbers for n in (a, b)):
         abort(404)  # a revision that does not exist
     a, b = int(a), int(b)
     return render("drafting/revisions.html", program=found.program, rnd=found.rnd,

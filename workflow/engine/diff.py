@@ -31,13 +31,22 @@ def words(a: str, b: str) -> list:
         else:
             parts.append((op, chunk))
 
-    # autojunk off: in a long text a common word must not be skipped as noise.
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
-        if tag == EQUAL:
-            add(EQUAL, "".join(ta[i1:i2]))
-        else:
+    # Matched on the word alone: "kali " at a sentence's end is still "kali". autojunk
+    # off: in a long text a common word must not be skipped as noise.
+    keys_a, keys_b = [t.rstrip() or t for t in ta], [t.rstrip() or t for t in tb]
+    matcher = SequenceMatcher(None, keys_a, keys_b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != EQUAL:
             add(DELETE, "".join(ta[i1:i2]))
             add(INSERT, "".join(tb[j1:j2]))
+            continue
+        for x, y, key in zip(ta[i1:i2], tb[j1:j2], keys_a[i1:i2]):
+            if x == y:
+                add(EQUAL, x)
+            else:  # the same word, other spaces after it
+                add(EQUAL, key)
+                add(DELETE, x[len(key):])
+                add(INSERT, y[len(key):])
     return parts
 
 
