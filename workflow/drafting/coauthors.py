@@ -88,12 +88,19 @@ def invite_coauthor(session: Session, actor, program_id: int, username: str,
     return invitation
 
 
+def _last_answer(session: Session, program_id: int, user_id: int) -> str | None:
+    return session.exec(select(CoauthorInvitation.answer).where(
+        CoauthorInvitation.program_id == program_id, CoauthorInvitation.user_id == user_id)
+        .order_by(CoauthorInvitation.id.desc()).limit(1)).first()
+
+
 def _answer(session: Session, actor, program_id: int, answer: str, now: datetime) -> Program:
     program, rnd = load_program(session, program_id, lock=True)
     roles = member_roles(session, actor, program, rnd)
     invitation = _pending(session, program.id, actor.id)
     if invitation is None:
-        if answer == ACCEPTED and AUTHOR in roles:
+        if answer == ACCEPTED and AUTHOR in roles and _last_answer(session, program.id,
+                                                                   actor.id) == ACCEPTED:
             return program  # a second click of "accept": the first made them an author
         raise Refusal("conflict", Reason(N_("You have no invitation to answer for this "
                                             "program.")))
