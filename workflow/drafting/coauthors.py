@@ -1,5 +1,7 @@
-"""Writing a program together: an author invites a member, who accepts or declines; an
-author may leave, but a program always keeps one.
+"""Writing a program together: invitations, their answers, and leaving the authors.
+
+An author invites a member, who accepts or declines; an author may leave, but a program
+always keeps one.
 
 A draft is private and may be thrown away with all that hangs on it, so who was asked
 and who answered is kept in the invitation table only; once the program is submitted,

@@ -1,5 +1,8 @@
-"""The read side of drafting: who writes the program (its part of the program page), and
-its revisions compared two at a time."""
+"""The read side of drafting: a program's authors, its invitations and its revisions.
+
+Who writes the program is its part of the program page; the revisions are compared two
+at a time.
+"""
 import json
 
 from sqlalchemy.orm import aliased

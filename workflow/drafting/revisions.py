@@ -1,5 +1,6 @@
-"""A program's revisions: writing the next one, finding the one a form was opened at,
-and when its text may change at all.
+"""A program's revisions, and when its text may change at all.
+
+Writing the next revision, finding the one a form was opened at, comparing two.
 
 Every save that changes the proposal is the next revision (number 1 is the program as
 created), so two of them can always be compared word by word (engine/diff.py).

@@ -1,5 +1,7 @@
-"""Writing a program: changing its words (with the version opened), its revisions, its
-co-authors, and deleting a draft."""
+"""Writing a program: its words, their revisions, its co-authors, deleting a draft.
+
+The words are changed with the version the form was opened at (no silent overwrite).
+"""
 from flask import Blueprint, abort, g, request, url_for
 from flask_babel import gettext
 
