@@ -5,6 +5,7 @@ at a time.
 """
 import json
 
+from sqlalchemy import case, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -16,9 +17,15 @@ from workflow.programs.access import INVITEE
 from workflow.programs.models import ProgramAuthor
 
 
+def _username():
+    """The login name, or '' for a person who asked to be forgotten (theirs is a
+    placeholder that would say so)."""
+    return case((User.anonymised_at.is_(None), User.username), else_=literal(""))
+
+
 def authors_of(session: Session, program_id: int) -> list:
     """[(username, display name)] of the program's authors, in the order they joined."""
-    return session.exec(select(User.username, User.display_name).join(
+    return session.exec(select(_username(), User.display_name).join(
         ProgramAuthor, ProgramAuthor.user_id == User.id).where(
         ProgramAuthor.program_id == program_id).order_by(ProgramAuthor.id)).all()
 
@@ -26,7 +33,7 @@ def authors_of(session: Session, program_id: int) -> list:
 def pending_invitations(session: Session, program_id: int) -> list:
     """[(username, display name, who invited them)] of the invitations not answered yet."""
     inviter = aliased(User)
-    return session.exec(select(User.username, User.display_name, inviter.display_name)
+    return session.exec(select(_username(), User.display_name, inviter.display_name)
                         .join(CoauthorInvitation, CoauthorInvitation.user_id == User.id)
                         .join(inviter, inviter.id == CoauthorInvitation.invited_by)
                         .where(CoauthorInvitation.program_id == program_id,
