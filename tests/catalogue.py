@@ -10,8 +10,10 @@ from here, so a page added to the service is added once, here, and every check s
 from dataclasses import dataclass
 
 from tests.arrange import action, add_finding, arrange, draft_by, join, planning
-from tests.helpers import utcnow
+from tests.helpers import VALID_PROGRAM, utcnow
 from workflow.comments import commands as comment_commands
+from workflow.drafting import coauthors
+from workflow.drafting import commands as drafting
 from workflow.programs import commands
 from workflow.voting import commands as voting_commands
 
@@ -42,6 +44,7 @@ PAGES = [
     Page("program-draft", "/programs/{draft}", ("author",)),
     Page("edit-draft", "/programs/{draft}/edit", ("author",)),
     Page("delete-draft", "/programs/{draft}/delete", ("author",)),
+    Page("revisions", "/programs/{draft}/revisions", ("author", "facilitator")),
     Page("program-proposed", "/programs/{proposed}", ("resident", "facilitator", "official")),
     Page("program-voting", "/programs/{voting}", MEMBERS),
     Page("program-discussion", "/programs/{discussion}", ("resident", "facilitator")),
@@ -75,6 +78,12 @@ def arrange_village(db, users) -> dict:
     """Bring the demo village to a state with every kind of page filled; return the ids."""
     ids = {"draft": draft_by(db, users, "warga1", title="Posyandu keliling di Dusun Cibodas"),
            "proposed": draft_by(db, users, "warga3", title="Lampu jalan di RT 05")}
+    # A second revision of the draft (so its revisions page shows a difference), and a
+    # co-author invited to it.
+    drafting.edit_program(db, users["warga1"], ids["draft"], {
+        **VALID_PROGRAM, "title": "Posyandu keliling di Dusun Cibodas",
+        "goal": "Setiap balita ditimbang dua kali sebulan."}, "1", utcnow())
+    coauthors.invite_coauthor(db, users["warga1"], ids["draft"], "warga2", utcnow())
     commands.fire_transition(db, users["warga3"], ids["proposed"], "submit", utcnow())
     ids["voting"] = arrange(db, users, "voting")  # the demo's own program, warga2's
     for i, (stance, body) in enumerate(COMMENTS, start=4):

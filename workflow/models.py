@@ -9,6 +9,7 @@ from workflow.assessment.models import Finding
 from workflow.comments.models import Comment
 from workflow.communities.models import Community, Dusun
 from workflow.core.audit import Event
+from workflow.drafting.models import CoauthorInvitation, Revision
 from workflow.notifications.models import Notification, NotificationMute
 from workflow.organizing.models import Supporter
 from workflow.people.models import ActivationCode, LoginAttempt, LoginSession, Membership, User
@@ -18,4 +19,5 @@ from workflow.voting.models import Ballot, Vote
 
 __all__ = ["ActivationCode", "Ballot", "Comment", "Community", "Dusun", "Event", "Finding",
            "LoginAttempt", "LoginSession", "Membership", "Notification", "NotificationMute",
-           "Program", "ProgramAuthor", "Round", "Supporter", "User", "Vote"]
+           "Program", "ProgramAuthor", "Round", "Supporter", "User", "Vote",
+           "CoauthorInvitation", "Revision"]

@@ -347,7 +347,8 @@ def test_publish_refused_until_a_finding_has_a_source(client, db, people):
     assert response.status_code == 302
     assert state_of(db, program_id) == "consultation"
     assert ballots_of(db, program_id) == [("advisory", True, None)]
-    assert payloads(db, program_id)[-1] == {"ballot": "advisory", "secret": False}
+    assert payloads(db, program_id)[-1] == {"ballot": "advisory", "secret": False,
+                                            "revision": 1}
     assert events_of(db, program_id)[-1] == ("publish_findings", "assessment", "consultation",
                                              "pendamping")
 
@@ -387,7 +388,8 @@ def test_advisory_poll_open_or_secret(client, db, people, secret):
     secret_of = db.exec(select(Ballot.secret).where(Ballot.program_id == program_id)).one()
     db.commit()
     assert secret_of is secret
-    assert payloads(db, program_id)[-1] == {"ballot": "advisory", "secret": secret}
+    assert payloads(db, program_id)[-1] == {"ballot": "advisory", "secret": secret,
+                                            "revision": 1}
     vote_all(db, people, program_id, ["yes", "no"])
     login_as(client, people["warga5"])
     page = page_of(client, program_id)

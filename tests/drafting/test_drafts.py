@@ -6,14 +6,16 @@ import re
 import pytest
 from sqlmodel import select
 
-from tests.arrange import draft_by
+from tests.arrange import arrange, draft_by
 from tests.helpers import (
     HX,
     LOCALITY_ROUND,
+    PROGRAM,
     VALID_PROGRAM,
     db_state,
     field_errors,
     login_as,
+    refusal_text,
     send,
     utcnow,
 )
@@ -21,7 +23,7 @@ from workflow.comments import commands as comment_commands
 from workflow.core import audit
 from workflow.drafting import commands as drafting
 from workflow.engine.reasons import Refusal
-from workflow.models import Comment, Dusun, Program, ProgramAuthor
+from workflow.models import Comment, Dusun, Program, ProgramAuthor, Revision
 from workflow.programs import commands
 
 TITLE = "Posyandu keliling di Dusun Cibodas"
@@ -44,8 +46,9 @@ def program_row(db, program_id: int):
 
 
 def without_program(state: dict, program_id: int) -> dict:
-    """Every table as it is, but for the program's own row."""
-    return {**state, "program": [row for row in state["program"] if row[0] != program_id]}
+    """Every table as it is, but for the program's own row and its revisions."""
+    return {**state, "program": [row for row in state["program"] if row[0] != program_id],
+            "revision": [row for row in state["revision"] if row[1] != program_id]}
 
 
 def tokenless(body: str) -> str:
@@ -140,6 +143,7 @@ def test_the_facilitator_sees_drafts_only_in_the_community_facilitated(client, d
 # --- the author changes a draft ----------------------------------------------------------
 
 def test_only_the_author_of_a_draft_sees_its_controls(client, db, people, draft):
+    """Edit and delete for a draft's author; once submitted, only the edit link stays."""
     controls = ('data-action="edit-program"', 'data-action="delete-draft"')
     login_as(client, people["warga1"])
     page = client.get(f"/programs/{draft}").get_data(as_text=True)
@@ -151,7 +155,7 @@ def test_only_the_author_of_a_draft_sees_its_controls(client, db, people, draft)
     commands.fire_transition(db, people["warga1"], draft, "submit", utcnow())
     login_as(client, people["warga1"])
     page = client.get(f"/programs/{draft}").get_data(as_text=True)
-    assert not any(c in page for c in controls)
+    assert controls[0] in page and controls[1] not in page
 
 
 def test_the_edit_page_is_the_proposal_form_filled_in(client, db, people, draft, rendered):
@@ -188,15 +192,17 @@ def test_the_author_saves_a_draft(client, db, people, draft, htmx):
     assert (program.title, program.rt, program.estimated_cost, program.dusun_id) == (
         "Posyandu keliling RW 02", "05", 3_000_000, krajan)
     assert (program.version, program.state) == (2, "draft")
-    assert without_program(db_state(db), draft) == without_program(before, draft)
+    after = db_state(db)
+    assert without_program(after, draft) == without_program(before, draft)
+    assert [(r[2], r[5]) for r in after["revision"] if r[1] == draft] == [(1, 1), (2, 2)]
     page = client.get(target).get_data(as_text=True)
-    assert '<p class="flash success">Draft saved.</p>' in page
+    assert '<p class="flash success">Your changes are saved.</p>' in page
 
 
 def test_the_saved_message_in_indonesian(client, db, people, draft):
     token = login_as(client, people["warga1"], "id")
     send(client, f"/programs/{draft}/edit", token, edit_form(draft, title="Posyandu RW 02"))
-    assert "Draf disimpan." in client.get(f"/programs/{draft}").get_data(as_text=True)
+    assert "Perubahan Anda sudah disimpan." in client.get(f"/programs/{draft}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
@@ -215,25 +221,28 @@ def test_bad_input_is_shown_beside_the_fields_and_saves_nothing(client, db, peop
     assert db_state(db) == before
 
 
-def test_a_save_over_a_newer_version_answers_409_and_shows_both(client, db, people, draft):
-    """Two tabs: the first save wins; the second is refused, shows the newer words beside
-    its own, and saves once sent again (knowingly) with the version it was shown."""
+def test_a_save_over_a_newer_version_answers_409_and_shows_their_change(client, db, people,
+                                                                        draft):
+    """Two tabs: the first save wins; the second is refused and shows the first one's
+    change word by word, keeps its own words in the form, and saves once sent again
+    (knowingly) with the version it was shown."""
     token = login_as(client, people["warga1"])
     assert send(client, f"/programs/{draft}/edit", token,
-                edit_form(draft, title="Judul dari tab satu")).status_code == 302
+                edit_form(draft, title="Posyandu keliling dari tab satu")).status_code == 302
     before = db_state(db)
     response = send(client, f"/programs/{draft}/edit", token,
                     edit_form(draft, title="Judul dari tab dua", rw="07"))
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert db_state(db) == before
-    rows = dict(re.findall(r'<tr data-field="(\w+)">(.*?)</tr>', page, re.S))
-    assert set(rows) == {"title", "rw"}
-    assert re.search(r"<td data-saved>Judul dari tab satu</td><td data-yours>Judul dari tab "
-                     r"dua</td>", rows["title"])
-    assert re.search(r"<td data-saved>02</td><td data-yours>07</td>", rows["rw"])
+    assert "What someone else changed since you opened it" in page
+    shown = dict(re.findall(r'<dd data-field="(\w+)">(.*?)</dd>', page, re.S))
+    assert set(shown) == {"title"}  # their change only: the rw is the person's own
+    assert shown["title"] == ("Posyandu keliling <del>di Dusun Cibodas</del>"
+                              "<ins>dari tab satu</ins>")
     assert 'name="version" value="2"' in page
     assert 'value="Judul dari tab dua"' in page  # the person's words stay in the form
+    assert 'name="rw" inputmode="numeric" maxlength="3" value="07"' in page
     again = send(client, f"/programs/{draft}/edit", token,
                  edit_form(draft, title="Judul dari tab dua", rw="07", version="2"))
     assert again.status_code == 302
@@ -241,24 +250,21 @@ def test_a_save_over_a_newer_version_answers_409_and_shows_both(client, db, peop
         "Judul dari tab dua", 3)
 
 
-def test_a_submitted_program_is_no_longer_edited_or_deleted(client, db, people, draft):
-    commands.fire_transition(db, people["warga1"], draft, "submit", utcnow())
-    token = login_as(client, people["warga1"])
+def test_a_program_in_voting_is_no_longer_edited_or_deleted(client, db, people):
+    """The demo's program once the vote is open: its author is refused, with the reason."""
+    arrange(db, people, "voting")
+    token = login_as(client, people["warga2"])
     before = db_state(db)
-    assert client.get(f"/programs/{draft}/edit").status_code == 409
-    assert send(client, f"/programs/{draft}/edit", token,
-                edit_form(draft, title="Terlambat", version="2")).status_code == 409
-    assert send(client, f"/programs/{draft}/delete", token,
+    response = client.get(f"/programs/{PROGRAM}/edit")
+    assert response.status_code == 409
+    assert refusal_text(response).startswith("Not possible: A vote is open on this program")
+    posted = send(client, f"/programs/{PROGRAM}/edit", token,
+                  {**VALID_PROGRAM, "title": "Terlambat", "version": "3"})
+    assert posted.status_code == 409
+    assert "everyone votes on the same words" in refusal_text(posted)
+    assert send(client, f"/programs/{PROGRAM}/delete", token,
                 {"confirm": "yes"}).status_code == 409
     assert db_state(db) == before
-
-
-def test_differences_compare_field_by_field():
-    before = drafting.form_values({"title": "A", "estimated_cost": 2500000, "rt": "01"})
-    after = drafting.form_values({"title": "A", "estimated_cost": 3000000, "rt": ""})
-    assert drafting.differences(before, after) == [
-        drafting.Change("rt", "01", ""), drafting.Change("estimated_cost", "2.500.000",
-                                                         "3.000.000")]
 
 
 # --- the author deletes a draft ----------------------------------------------------------
@@ -287,11 +293,13 @@ def test_the_author_deletes_a_draft_with_what_hangs_on_it(client, db, people, dr
     assert (response.status_code, response.headers["Location"]) == (
         302, f"/rounds/{LOCALITY_ROUND}")
     after = db_state(db)
-    gone = {"program": Program, "programauthor": ProgramAuthor, "comment": Comment}
+    gone = {"program": Program, "programauthor": ProgramAuthor, "comment": Comment,
+            "revision": Revision}
     for table, rows in before.items():
         if table not in gone:
             assert after[table] == rows, table
-    key = {"program": 0, "programauthor": 1, "comment": 1}  # the column holding the program
+    # the column holding the program
+    key = {"program": 0, "programauthor": 1, "comment": 1, "revision": 1}
     for table in gone:
         assert [r for r in before[table] if r[key[table]] != draft] == after[table], table
         assert len(after[table]) < len(before[table])

@@ -168,7 +168,8 @@ def test_open_voting_with_enough_supporters_opens_a_majority_ballot(client, db, 
     assert response.status_code == 302
     assert state_of(db, program_id) == "voting"
     assert ballots_of(db, program_id) == [("majority", True, None)]
-    assert payloads(db, program_id)[-1] == {"ballot": "majority", "secret": False}
+    assert payloads(db, program_id)[-1] == {"ballot": "majority", "secret": False,
+                                            "revision": 1}
     login_as(client, people["warga12"])  # not a supporter, still a voter
     page = page_of(client, program_id)
     assert set(re.findall(r'data-choice="(\w+)"', page)) == {"yes", "no", "abstain"}

@@ -224,7 +224,7 @@ def test_old_records_name_a_person_who_left_in_the_pages_language(client, folk, 
     login_as(client, folk["warga1"], lang=lang)
     page = client.get(f"/programs/{PROGRAM}").get_data(as_text=True)
     assert "Budi Santoso" not in page and "deleted" not in page
-    assert re.search(r"<dt>[^<]*</dt><dd>" + phrase + "</dd>", page)  # proposed by
+    assert re.search(r'<li data-author="">' + phrase + "</li>", page)  # written by
     assert re.search(r'<li data-event="submit">.*?<strong>' + phrase + "</strong>", page, re.S)
     assert re.search(r'<p class="meta"><strong>' + phrase + "</strong>", page)
     assert re.search(r"<li>" + phrase + ": ", page)  # the open ballot's choices

@@ -10,6 +10,7 @@ from tests.helpers import PROGRAM, utcnow
 from workflow.assessment import commands as assessment
 from workflow.comments import commands as comment_commands
 from workflow.core import audit, personal
+from workflow.drafting import coauthors
 from workflow.notifications import commands as notification_settings
 from workflow.notifications.models import KINDS, REPLY, VOTE_OPENED
 from workflow.notifications.send import notify
@@ -68,6 +69,7 @@ def leave_a_trace_everywhere(db, users, app):
     action = commands.create_program(db, warga, ACTION_ROUND, {
         "title": "Jalan desa", "problem": "Rusak.", "goal": "Diperbaiki."}, "", now)
     commands.fire_transition(db, warga, action.id, "submit", now)
+    coauthors.invite_coauthor(db, warga, action.id, "pendamping", now)  # its revision 1 is warga's
     commands.fire_transition(db, pendamping, action.id, "start_organizing", now)
     organizing.join_supporters(db, warga, action.id, now)
     planning = commands.create_program(db, warga, PLANNING_ROUND, {

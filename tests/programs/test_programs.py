@@ -447,8 +447,8 @@ def test_locality_flow(client, auth, db, people, rendered):
         ("start_implementation", "approved", "implementation", "pendamping"),
     ]
     marks = payloads(db, program_id)
-    assert marks[2] == {"ballot": "consent", "secret": False}
-    assert marks[4] == {"ballot": "majority", "secret": False}
+    assert marks[2] == {"ballot": "consent", "secret": False, "revision": 1}
+    assert marks[4] == {"ballot": "majority", "secret": False, "revision": 1}
     assert marks[3]["tally"]["passed"] is False and marks[5]["tally"]["passed"] is True
     assert marks[5]["tally"]["counts"] == {"yes": 10, "no": 0, "abstain": 0}
     assert audit.verify(db).ok

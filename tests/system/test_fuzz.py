@@ -68,6 +68,7 @@ from workflow.communities import imports
 from workflow.communities.commands import KINDS, ROLES
 from workflow.core import audit
 from workflow.core.db import ENGINE_KEY, make_engine
+from workflow.drafting import coauthors
 from workflow.engine.ballots import CHOICES
 from workflow.engine.dates import ZONES
 from workflow.engine.people import TAGS
@@ -400,6 +401,27 @@ RECIPES = {
         base=lambda w: ({"program_id": w["program"]["loc_draft"]}, {"confirm": "yes"}),
         finals=lambda w: [({"program_id": w["program"][k]}, {"confirm": "yes"})
                           for k in ("loc_draft_b", "loc_draft_c")]),
+    # Co-authors: warga3 invites to their draft; warga9 accepts, warga10 declines and
+    # warga12 leaves the invitations and authorships the world holds (_build_world).
+    "drafting.invite": Recipe(
+        actors=("warga3", "warga5", "pendamping"), url={"program_id": int_url("programs")},
+        fields={"username": USERNAME},
+        base=lambda w: ({"program_id": w["program"]["loc_draft"]}, {"username": "warga9"}),
+        finals=lambda w: [({"program_id": w["program"]["loc_draft"]}, {"username": name})
+                          for name in ("warga10", "warga11")]),
+    "drafting.accept": Recipe(
+        actors=("warga9", "warga5"), url={"program_id": int_url("programs")},
+        base=lambda w: ({"program_id": w["program"]["loc_discussion"]}, {})),
+    "drafting.decline": Recipe(
+        actors=("warga10", "warga5"), url={"program_id": int_url("programs")},
+        base=lambda w: ({"program_id": w["program"]["loc_discussion"]}, {}),
+        finals=lambda w: [({"program_id": w["program"][k]}, {})
+                          for k in ("loc_discussion", "plan_assessment")]),
+    "drafting.leave": Recipe(
+        actors=("warga12", "warga5"), url={"program_id": int_url("programs")},
+        base=lambda w: ({"program_id": w["program"]["loc_discussion"]}, {}),
+        finals=lambda w: [({"program_id": w["program"][k]}, {})
+                          for k in ("loc_discussion", "plan_assessment")]),
     "communities.create": Recipe(
         actors=("situs", "admin"), fields=COMMUNITY_FIELDS,
         base=lambda w: ({}, VALID_COMMUNITY)),
@@ -589,6 +611,12 @@ def _build_world(url: str) -> dict:
         fire(p["plan_assessment"], "start_assessment")
         for n in range(6):
             finding(p["plan_assessment"], value=str(40 + n))
+        # Invitations to answer and a co-author to leave (the drafting recipes).
+        for pid, author in ((p["loc_discussion"], "warga1"), (p["plan_assessment"], "warga5")):
+            for name in ("warga10", "warga12"):
+                coauthors.invite_coauthor(db, people[author], pid, name, utcnow())
+            coauthors.accept_coauthor(db, people["warga12"], pid, utcnow())
+        coauthors.invite_coauthor(db, people["warga1"], p["loc_discussion"], "warga9", utcnow())
         p["plan_consultation"] = new(PLANNING_ROUND, "warga6")
         fire(p["plan_consultation"], "submit", "warga6")
         fire(p["plan_consultation"], "start_assessment")

@@ -51,6 +51,7 @@ from tests.helpers import (
 from workflow.communities import imports, members
 from workflow.core.db import ENGINE_KEY, make_engine
 from workflow.demo import PASSWORD
+from workflow.drafting import coauthors
 from workflow.engine.processes import TEMPLATES, TRANSITION_LABELS
 from workflow.models import Finding, Notification, User
 from workflow.notifications.models import REPLY
@@ -201,6 +202,13 @@ EXPECTED = {
     "comments.add": {"POST": MEMBERS},              # any member joins the discussion
     "drafting.edit": {"GET": DRAFT_AUTHOR, "POST": DRAFT_AUTHOR},
     "drafting.delete": {"GET": DRAFT_AUTHOR, "POST": DRAFT_AUTHOR},  # GET: "are you sure?"
+    "drafting.revisions": {"GET": MEMBERS},
+    "drafting.invite": {"POST": AUTHOR},
+    # warga1 (the resident) is invited first; nobody else has an invitation to answer.
+    "drafting.accept": {"POST": row("login ok conflict hidden conflict conflict conflict")},
+    "drafting.decline": {"POST": row("login ok conflict hidden conflict conflict conflict")},
+    # warga1 (the resident) has joined warga2 as an author first.
+    "drafting.leave": {"POST": row("login ok ok hidden forbidden forbidden forbidden")},
     "assessment.add_finding": {"POST": FACILITATOR},
     "assessment.edit_finding": {"POST": FACILITATOR},
     "assessment.delete_finding": {"POST": FACILITATOR},
@@ -232,6 +240,15 @@ def deactivated(w, username: str) -> str:
     user_id = w.people[username].id
     members.deactivate(w.db, w.people["admin"], 1, user_id, utcnow())
     return f"/communities/1/people/{user_id}/reactivate"
+
+
+def invited(w, path: str, accept: bool = False) -> str:
+    """warga1 invited by warga2 to write the program (arranged before the case), and
+    accepted when ``accept``; the program's URL ending in ``path``."""
+    coauthors.invite_coauthor(w.db, w.people["warga2"], w.program, "warga1", utcnow())
+    if accept:
+        coauthors.accept_coauthor(w.db, w.people["warga1"], w.program, utcnow())
+    return f"/programs/{w.program}{path}"
 
 
 def fresh_code(w, username: str) -> str:
@@ -325,6 +342,15 @@ TARGETS = {
                                  "version": "1"}),
     "drafting.delete": (("locality", "draft"), lambda w: f"/programs/{w.program}/delete",
                         lambda w: {"confirm": "yes"}),
+    "drafting.revisions": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/revisions", None),
+    "drafting.invite": (("locality", "proposed"), lambda w: f"/programs/{w.program}/coauthors",
+                        lambda w: {"username": "warga5"}),
+    "drafting.accept": (("locality", "proposed"),
+                        lambda w: invited(w, "/coauthors/accept"), lambda w: {}),
+    "drafting.decline": (("locality", "proposed"),
+                         lambda w: invited(w, "/coauthors/decline"), lambda w: {}),
+    "drafting.leave": (("locality", "proposed"),
+                       lambda w: invited(w, "/coauthors/leave", accept=True), lambda w: {}),
     "comments.add": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/comments",
                          lambda w: {"stance": "support", "body": "Saya setuju, saluran itu "
                                                                  "meluap tiap hujan."}),

@@ -1,11 +1,10 @@
-"""Drafts: a proposal its authors may still change, or throw away, before they submit it.
+"""Changing a program's words, and throwing a draft away.
 
-Who may see a program is decided here, once, for every page and the API
-(``readable_program``), by the rule the commands apply too (``access.may_read``): a
-draft is seen by its authors and the community's facilitator only; to anyone else it
-does not exist, exactly as a program of another village does not.
+Its authors change the proposal while its process still discusses it (``TEXT_OPEN_IN``);
+once a vote opens the words are frozen. Every save that changes something is the next
+revision; a save based on words someone has since changed is refused (``StaleDraft``)
+with their change shown, so nobody's words are overwritten unseen.
 """
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, update
@@ -14,105 +13,109 @@ from sqlmodel import Session, SQLModel, select
 
 from workflow.core.audit import Event
 from workflow.core.command import command
+from workflow.drafting import revisions
+from workflow.drafting.revisions import PROPOSAL_FIELDS, as_text, compare, proposal_of
+from workflow.engine import diff
 from workflow.engine.processes import AUTHOR
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean, is_number
 from workflow.programs.access import DRAFT, Readable, load_program, member_roles, readable_program
 from workflow.programs.form import clean_program
 from workflow.programs.models import Program
+from workflow.voting.queries import open_ballot
 
-# What a proposal says: the form's fields, in the order the form asks them. The revision
-# history (a later step) keeps these per version and compares two with ``differences``.
-PROPOSAL_FIELDS = ("title", "problem", "goal", "beneficiaries", "beneficiaries_count",
-                   "dusun_id", "rt", "rw", "sector", "estimated_cost", "funding_source")
+__all__ = ["PROPOSAL_FIELDS", "StaleDraft", "as_text", "delete_draft", "edit_program",
+           "program_to_edit", "draft_to_delete", "proposal_of"]
 
 
-def check_changeable(program: Program, roles: frozenset) -> None:
+def check_editable(session: Session, program: Program, template: str, roles: frozenset):
+    """Refuse unless the actor is an author and the program's words may still change."""
+    if AUTHOR not in roles:
+        raise Refusal("forbidden", Reason(N_("Only an author of this program can change "
+                                             "its text.")))
+    frozen = revisions.frozen_reason(template, program.state,
+                                     open_ballot(session, program.id) is not None)
+    if frozen is not None:
+        raise Refusal("conflict", frozen)
+
+
+def check_deletable(program: Program, roles: frozenset) -> None:
     """Refuse unless the actor is an author and the program is still a draft."""
     if AUTHOR not in roles:
         raise Refusal("forbidden", Reason(N_("Only an author of this draft can change or "
                                              "delete it.")))
     if program.state != DRAFT:
-        raise Refusal("conflict", Reason(N_("Only a draft can be changed or deleted: this "
-                                            "program is now %(state)s."),
-                                         {"state": program.state}))
+        raise Refusal("conflict", Reason(N_("Only a draft can be deleted: this program is "
+                                            "now %(state)s."), {"state": program.state}))
 
 
-def draft_to_change(session: Session, user, program_id: int) -> Readable:
-    """The draft for its edit and delete pages, if ``user`` may change it; else Refusal."""
+def _readable(session: Session, user, program_id: int) -> Readable:
     found = readable_program(session, user, program_id)
     if found is None:
         raise Refusal("not_found", Reason(N_("That program does not exist.")))
-    check_changeable(found.program, found.roles)
     return found
 
 
-def proposal_of(program: Program) -> dict:
-    return {field: getattr(program, field) for field in PROPOSAL_FIELDS}
+def program_to_edit(session: Session, user, program_id: int) -> Readable:
+    """The program for its edit page, if ``user`` may change its words; else Refusal."""
+    found = _readable(session, user, program_id)
+    check_editable(session, found.program, found.rnd.template, found.roles)
+    return found
 
 
-def form_values(values: dict) -> dict:
-    """A proposal's values as the form's fields hold them: text, '' for nothing."""
-    shown = {}
-    for field in PROPOSAL_FIELDS:
-        value = values.get(field)
-        if value is None:
-            shown[field] = ""
-        elif field == "estimated_cost":
-            shown[field] = f"{value:,}".replace(",", ".")  # 2.500.000, as people write it
-        else:
-            shown[field] = str(value)
-    return shown
-
-
-@dataclass(frozen=True)
-class Change:
-    field: str
-    before: str
-    after: str
-
-
-def differences(before: dict, after: dict) -> list:
-    """[Change] for each field where two versions of a proposal (as form text) differ."""
-    return [Change(field, before.get(field, ""), after.get(field, ""))
-            for field in PROPOSAL_FIELDS if before.get(field, "") != after.get(field, "")]
+def draft_to_delete(session: Session, user, program_id: int) -> Readable:
+    """The draft for its delete page, if ``user`` may delete it; else Refusal."""
+    found = _readable(session, user, program_id)
+    check_deletable(found.program, found.roles)
+    return found
 
 
 class StaleDraft(Refusal):
-    """Someone saved the draft after this person opened the form: nothing was saved.
+    """Someone saved the program after this person opened the form: nothing was saved.
 
-    ``changes`` compares what is saved now (before) with what the person sent (after);
-    ``version`` is the saved one, for the form sent again to overwrite it knowingly.
+    ``theirs`` is the other person's change (the words the form was opened at against
+    the words saved now), or, when the form's version is unknown, what saving would
+    change (``opened`` is False); ``version`` is the saved one, for the form sent again
+    to overwrite it knowingly.
     """
 
-    def __init__(self, version: int, changes: list):
+    def __init__(self, version: int, theirs: list, opened: bool):
         super().__init__("conflict", Reason(N_(
-            "Someone else saved this draft after you opened it, so your changes were not "
-            "saved. Compare below, then save again to keep your words.")))
-        self.version = version
-        self.changes = changes
+            "Someone else saved this program after you opened it, so your changes were "
+            "not saved. Their change is shown below; your words are still in the form. "
+            "Merge them, then save again.")))
+        self.version, self.theirs, self.opened = version, theirs, opened
+
+
+def _check_not_stale(session: Session, program: Program, version: str, values: dict):
+    """Refuse a save whose form was opened before the newest revision."""
+    newest = revisions.latest(session, program.id)
+    version = clean(version)
+    number = int(version) if is_number(version, 9) else 0
+    if 1 <= number <= program.version:
+        if newest is None or newest.version <= number:
+            return  # nothing saved since: only steps of the process moved the version
+        base = revisions.opened_at(session, program.id, number)
+        if base is not None:
+            raise StaleDraft(program.version, compare(revisions.values_of(base),
+                                                      proposal_of(program)), True)
+    raise StaleDraft(program.version, compare(proposal_of(program), values), False)
 
 
 @command
 def edit_program(session: Session, actor, program_id: int, form: dict, version: str,
                  now: datetime) -> Program:
-    """An author saves changes to a draft opened at ``version`` (the form's hidden field).
-
-    The words are checked first; then a draft saved by someone else since it was opened
-    is not overwritten: StaleDraft compares the two.
-
-    ``now`` is when the change was made: the revision history will keep it.
-    """
+    """An author saves changes to the program, opened at ``version`` (the form's hidden
+    field): the words are checked, then a save over someone's newer words is refused
+    (StaleDraft); a save that changes something is the next revision."""
     program, rnd = load_program(session, program_id, lock=True)
-    check_changeable(program, member_roles(session, actor, program, rnd))
+    check_editable(session, program, rnd.template, member_roles(session, actor, program, rnd))
     values = clean_program(session, rnd.community_id, form)
-    if values == proposal_of(program):
-        return program  # the draft already says exactly this: nothing to save, no conflict
-    version = clean(version)
-    if not (is_number(version, 9) and int(version) == program.version):
-        raise StaleDraft(program.version, differences(form_values(proposal_of(program)),
-                                                      form_values(values)))
-    # The version check refuses a write based on a draft someone has since changed.
+    before = proposal_of(program)
+    if values == before:
+        return program  # the program already says exactly this: nothing to save, no conflict
+    _check_not_stale(session, program, version, values)
+    # The version check refuses a write based on a program someone has since changed.
     moved = session.exec(update(Program).where(
         Program.id == program.id, Program.version == program.version).values(
         **values, version=program.version + 1))
@@ -120,6 +123,10 @@ def edit_program(session: Session, actor, program_id: int, form: dict, version: 
         raise Refusal("conflict", Reason(N_("Someone else changed this program at the same "
                                             "moment. Please look again.")))
     session.refresh(program)
+    revisions.record_revision(
+        session, program, actor.id, now,
+        number=(revisions.latest_number(session, program.id) or 0) + 1,
+        changed=diff.changed_fields(before, values, PROPOSAL_FIELDS))
     return program
 
 
@@ -139,7 +146,7 @@ def _remove(session: Session, table, keys) -> None:
 def delete_draft(session: Session, actor, program_id: int, now: datetime) -> int:
     """An author throws a draft away, with everything attached to it; returns its round."""
     program, rnd = load_program(session, program_id, lock=True)
-    check_changeable(program, member_roles(session, actor, program, rnd))
+    check_deletable(program, member_roles(session, actor, program, rnd))
     history = session.exec(select(Event.id).where(Event.program_id == program.id)).first()
     if history is not None:
         # The audit chain is append-only: a program with a history is never removed.

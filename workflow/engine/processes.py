@@ -156,6 +156,11 @@ EVENT_LABELS = {
     "publish_findings": N_("published the findings"), "recommend": N_("made the recommendation"),
     "start_organizing": N_("started organising"), "deliver": N_("delivered the demand"),
     "record_response": N_("recorded the response"),
+    # Not steps of the process: who writes the program (drafting/coauthors.py).
+    "invite_coauthor": N_("invited a member to write the program too"),
+    "accept_coauthor": N_("became an author of the program"),
+    "decline_coauthor": N_("declined to write the program"),
+    "leave_authors": N_("stopped being an author of the program"),
 }
 ROLE_LABELS = {
     RESIDENT: N_("resident"), FACILITATOR: N_("facilitator"), OFFICIAL: N_("village official"),

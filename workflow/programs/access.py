@@ -1,5 +1,5 @@
 """Who may see and act on a program: loading it, the actor's roles on it, and the one
-rule of reading (a draft is its authors' and the facilitator's only).
+rule of reading (a draft is its authors', the facilitator's and its pending co-authors' only).
 
 Every command and every read of a program goes through here, so the rule is written once.
 """
@@ -8,6 +8,7 @@ from typing import NamedTuple
 from sqlmodel import Session, select
 
 from workflow.communities.models import Community
+from workflow.drafting.models import CoauthorInvitation
 from workflow.engine.processes import AUTHOR, FACILITATOR
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.people.models import Membership
@@ -48,17 +49,29 @@ def program_in_stage(session: Session, actor, program_id: int, role: str, state:
     return program
 
 
+# Not a role of the process (no step names it): someone asked to co-author the program who
+# has not answered yet. They read it, even a draft, to decide.
+INVITEE = "invitee"
+
+
 def roles_on(session: Session, user_id: int, program: Program, rnd: Round) -> frozenset:
-    """The actor's roles for this program: their community role, plus author (one query)."""
-    found = session.exec(select(Membership.role, ProgramAuthor.id).outerjoin(
-        ProgramAuthor, (ProgramAuthor.program_id == program.id)
-        & (ProgramAuthor.user_id == Membership.user_id)).where(
-        Membership.user_id == user_id, Membership.community_id == rnd.community_id,
-        Membership.active.is_(True))).first()
+    """The actor's roles for this program: their community role, plus author or invitee
+    (one query)."""
+    found = session.exec(select(Membership.role, ProgramAuthor.id, CoauthorInvitation.id)
+                         .outerjoin(ProgramAuthor, (ProgramAuthor.program_id == program.id)
+                                    & (ProgramAuthor.user_id == Membership.user_id))
+                         .outerjoin(CoauthorInvitation,
+                                    (CoauthorInvitation.program_id == program.id)
+                                    & (CoauthorInvitation.user_id == Membership.user_id)
+                                    & CoauthorInvitation.answered_at.is_(None))
+                         .where(Membership.user_id == user_id,
+                                Membership.community_id == rnd.community_id,
+                                Membership.active.is_(True))).first()
     if found is None:
         return frozenset()
-    role, authored = found
-    return frozenset({role, AUTHOR} if authored else {role})
+    role, authored, invited = found
+    return frozenset({role} | ({AUTHOR} if authored else set())
+                     | ({INVITEE} if invited else set()))
 
 
 def member_roles(session, actor, program, rnd) -> frozenset:
@@ -70,11 +83,11 @@ def member_roles(session, actor, program, rnd) -> frozenset:
     return roles
 
 
-# A draft belongs to its authors until they submit it: only they and the community's
-# facilitator (who helps people write their proposals) see it; to anyone else it does not
-# exist. Every template starts in this state.
+# A draft belongs to its authors until they submit it: only they, the community's
+# facilitator (who helps people write their proposals) and whoever they invited to write
+# it with them see it; to anyone else it does not exist. Every template starts in this state.
 DRAFT = "draft"
-DRAFT_READERS = frozenset({AUTHOR, FACILITATOR})
+DRAFT_READERS = frozenset({AUTHOR, FACILITATOR, INVITEE})
 
 
 def may_read(program: Program, roles: frozenset) -> bool:

@@ -15,6 +15,7 @@ from workflow.core import audit, limits
 from workflow.core.audit import Event
 from workflow.core.command import command
 from workflow.core.db import lock_key
+from workflow.drafting.revisions import record_revision
 from workflow.engine import machine
 from workflow.engine.processes import FACILITATOR, OFFICIAL, RESIDENT, TEMPLATES
 from workflow.engine.reasons import N_, Reason, Refusal
@@ -96,6 +97,7 @@ def create_program(session: Session, actor, round_id: int, form: dict, submissio
     session.add(program)
     session.flush()
     session.add(ProgramAuthor(program_id=program.id, user_id=actor.id))
+    record_revision(session, program, actor.id, now)  # revision 1: the words as proposed
     return program
 
 

@@ -14,6 +14,7 @@ from flask import abort, current_app, g, request
 from workflow.assessment import queries as assessment
 from workflow.comments import queries as comments
 from workflow.core.db import get_session
+from workflow.drafting import queries as drafting
 from workflow.engine.processes import TEMPLATES
 from workflow.organizing import queries as organizing
 from workflow.programs import queries as programs
@@ -31,6 +32,7 @@ PAGE_PARTS = {
     "comments": comments.page_part,
     "assessment": assessment.page_part,
     "organizing": organizing.page_part,
+    "drafting": drafting.page_part,
 }
 # Fragment -> the parts it shows. Anything else (the page, the main fragment) shows all.
 FRAGMENT_PARTS = {

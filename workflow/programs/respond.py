@@ -74,14 +74,15 @@ def after_change(program_id: int, partial: str = MAIN, anchor: str = ""):
 
 
 def program_form(rnd, community, status=200, form=None, errors=None, message=None,
-                 program=None, version=None, changes=()):
+                 program=None, version=None, changes=(), **extra):
     """The proposal form: for a new program (with a one-time submission key), or for an
-    author's draft (``program``, with the ``version`` it was opened at)."""
+    author's program (``program``, with the ``version`` it was opened at; ``extra``: what
+    a refused save shows, drafting/views.py)."""
     form = form or {}
     return render("programs/new.html", "programs/partial/form.html", status, rnd=rnd,
                   community=community, form=form, errors=errors or {}, message=message,
                   sectors=SECTORS, funding_sources=FUNDING_SOURCES,
                   dusun=rounds.dusun_options(get_session(), community.id),
-                  program=program, version=version, changes=changes,
+                  program=program, version=version, changes=changes, **extra,
                   submission_key=None if program else (
                       form.get("submission_key") or secrets.token_urlsafe(16)))

@@ -1,15 +1,19 @@
 """What opening and closing a vote does to the database: the handlers that
 ``programs/effects.py``'s table names for a transition's effects."""
+from workflow.drafting.revisions import latest_number
 from workflow.engine import ballots
 from workflow.voting.models import Ballot
 from workflow.voting.queries import ballot_tally, objections, open_ballot
 
 
 def opener(kind: str):
-    """The handler of an ``open_..._ballot`` effect: a new open ballot of ``kind``."""
+    """The handler of an ``open_..._ballot`` effect: a new open ballot of ``kind``, on the
+    program's newest revision (its words are frozen from now on)."""
     def open_kind(session, program, rnd, now, secret) -> dict:
-        session.add(Ballot(program_id=program.id, kind=kind, opened_at=now, secret=secret))
-        return {"ballot": kind, "secret": secret}
+        revision = latest_number(session, program.id)
+        session.add(Ballot(program_id=program.id, kind=kind, opened_at=now, secret=secret,
+                           revision=revision))
+        return {"ballot": kind, "secret": secret, "revision": revision}
     return open_kind
 
 

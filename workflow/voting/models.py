@@ -15,6 +15,9 @@ class Ballot(SQLModel, table=True):
     opened_at: datetime
     closed_at: datetime | None = None
     passed: bool | None = None
+    # The revision of the program's words the ballot opened on (drafting's Revision.number):
+    # what people voted on, which the minutes can cite.
+    revision: int | None = None
 
 
 class Vote(SQLModel, table=True):

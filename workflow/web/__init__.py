@@ -156,7 +156,8 @@ def template_helpers() -> dict:
         "explain": explain, "icon": icon, "person": person, "asset": asset, "csrf_token": generate_csrf,
         "current_locale": str(get_locale()),
         "state_label": lambda s: gettext(STATE_LABELS.get(s, s)),
-        "transition_label": lambda t: gettext(TRANSITION_LABELS.get(t, t)),
+        # An event that is not a step (a co-author joined) is named as the history tells it.
+        "transition_label": lambda t: gettext(TRANSITION_LABELS.get(t) or EVENT_LABELS.get(t, t)),
         "template_label": lambda t: gettext(TEMPLATE_LABELS.get(t, t)),
         "event_label": lambda t: gettext(EVENT_LABELS.get(t, t)),
         "role_label": lambda r: gettext(ROLE_LABELS.get(r, r)),
