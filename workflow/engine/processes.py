@@ -138,6 +138,8 @@ TRANSITION_LABELS = {
     "publish_findings": N_("Publish the findings"), "recommend": N_("Recommend"),
     "start_organizing": N_("Start organising"), "deliver": N_("Deliver the demand"),
     "record_response": N_("Record the response"),
+    "pin_summary": N_("Pin the summary"), "hide_comment": N_("Hide a comment"),
+    "address_objection": N_("Mark an objection as addressed"),
 }
 TEMPLATE_LABELS = {
     "locality": N_("Village deliberation (musyawarah)"),
@@ -156,6 +158,8 @@ EVENT_LABELS = {
     "publish_findings": N_("published the findings"), "recommend": N_("made the recommendation"),
     "start_organizing": N_("started organising"), "deliver": N_("delivered the demand"),
     "record_response": N_("recorded the response"),
+    "pin_summary": N_("pinned the summary of the discussion"),
+    "hide_comment": N_("hid a comment"), "address_objection": N_("marked an objection as addressed"),
 }
 ROLE_LABELS = {
     RESIDENT: N_("resident"), FACILITATOR: N_("facilitator"), OFFICIAL: N_("village official"),
