@@ -14,7 +14,7 @@ from workflow.core.command import command
 from workflow.engine import ballots
 from workflow.engine.processes import FACILITATOR, TEMPLATES
 from workflow.engine.reasons import N_, Reason, Refusal
-from workflow.engine.text import clean
+from workflow.engine.text import clean, is_number
 from workflow.notifications.models import REPLY
 from workflow.notifications.send import notify
 from workflow.programs.access import load_program, member_roles
@@ -46,7 +46,7 @@ def _objection(session, program_id: int, objection) -> int | None:
     """The objection (a vote with a reason on a closed ballot) a comment answers, if any."""
     if objection in (None, ""):
         return None
-    vote_id = int(objection) if str(objection).isdigit() else -1
+    vote_id = int(objection) if is_number(str(objection), 9) else -1
     found = session.exec(select(Vote.id).join(Ballot, Ballot.id == Vote.ballot_id).where(
         Vote.id == vote_id, Ballot.program_id == program_id, Ballot.closed_at.is_not(None),
         Vote.choice.in_(ballots.NEEDS_REASON))).first()
@@ -81,7 +81,7 @@ def add_reply(session: Session, actor, program_id: int, parent_id, body: str,
     """A member replies to a comment (one level deep: never to a reply, nor to a hidden
     comment); the comment's writer is told. A reply takes no stance of its own."""
     program, rnd, roles = _open_discussion(session, actor, program_id)
-    parent = session.get(Comment, int(parent_id)) if str(parent_id).isdigit() else None
+    parent = session.get(Comment, int(parent_id)) if is_number(str(parent_id), 9) else None
     if parent is None or parent.program_id != program.id:
         raise Refusal("not_found", Reason(N_("There is no such comment on this program.")))
     if parent.parent_id is not None:

@@ -5,6 +5,7 @@ from flask_babel import gettext
 
 from workflow.comments import commands, facilitation, queries
 from workflow.core.db import get_session
+from workflow.engine.text import is_number
 from workflow.programs.access import readable_program
 from workflow.programs.page import page_context
 from workflow.programs.respond import act
@@ -32,12 +33,12 @@ def add(program_id: int):
 @login_required
 def reply(program_id: int):
     """Reply to a comment (one level deep)."""
-    form = request.form
+    form, parent = request.form, request.form.get("parent", "")
     return act(program_id, lambda: commands.add_reply(
         get_session(), g.user, program_id, form.get("parent", ""), form.get("body", ""), now(),
         on_behalf_of=form.get("on_behalf_of", "")),
         done=gettext("Your reply is added."), partial=COMMENTS,
-        anchor=f"comment-{form.get('parent', '')}" if form.get("parent", "").isdigit() else "comments")
+        anchor=f"comment-{parent}" if is_number(parent, 9) else "comments")
 
 
 @bp.post("/<id:program_id>/comments/<id:comment_id>/edit")

@@ -138,8 +138,6 @@ TRANSITION_LABELS = {
     "publish_findings": N_("Publish the findings"), "recommend": N_("Recommend"),
     "start_organizing": N_("Start organising"), "deliver": N_("Deliver the demand"),
     "record_response": N_("Record the response"),
-    "pin_summary": N_("Pin the summary"), "hide_comment": N_("Hide a comment"),
-    "address_objection": N_("Mark an objection as addressed"),
 }
 TEMPLATE_LABELS = {
     "locality": N_("Village deliberation (musyawarah)"),
