@@ -7,7 +7,7 @@ polled by every open phone.
 import json
 from datetime import timedelta
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -58,14 +58,6 @@ def replies_to(session: Session, parent_ids: list[int]) -> dict:
     return found
 
 
-def stance_counts(session: Session, program_id: int) -> dict:
-    """How many first-level comments take each stance (hidden ones no longer count)."""
-    counted = dict(session.exec(select(Comment.stance, func.count()).where(
-        Comment.program_id == program_id, Comment.parent_id.is_(None),
-        Comment.hidden_at.is_(None)).group_by(Comment.stance)).all())
-    return {stance: counted.get(stance, 0) for stance in STANCES}
-
-
 def latest_summary(session: Session, program_id: int):
     """(the newest pinned summary, its writer's name), or None."""
     return session.exec(select(DiscussionSummary, User.display_name).join(
@@ -74,19 +66,30 @@ def latest_summary(session: Session, program_id: int):
         .order_by(DiscussionSummary.id.desc()).limit(1)).first()
 
 
-def version(session: Session, program_id: int) -> str:
-    """What changes whenever anything shown in the discussion changes: a new comment or
-    reply, an edit or a hide, a new summary, an objection addressed. Read from the
-    database, so every worker answers the same (one query)."""
+def counts_and_version(session: Session, program_id: int) -> tuple[dict, str]:
+    """How many first-level comments take each stance (hidden ones no longer count), and
+    the discussion's version: what changes whenever anything it shows changes (a new
+    comment or reply, an edit or a hide, a new summary, an objection addressed). Read from
+    the database, so every worker answers the same; one query."""
+    counted = Comment.parent_id.is_(None) & Comment.hidden_at.is_(None)
+    per_stance = [func.coalesce(func.sum(case((counted & (Comment.stance == stance), 1),
+                                              else_=0)), 0) for stance in STANCES]
     comments = select(func.coalesce(func.max(Comment.id), 0), func.count(Comment.id),
-                      func.coalesce(func.sum(Comment.revision), 0)).where(
+                      func.coalesce(func.sum(Comment.revision), 0), *per_stance).where(
         Comment.program_id == program_id).subquery()
     summary = select(func.coalesce(func.max(DiscussionSummary.id), 0)).where(
         DiscussionSummary.program_id == program_id).scalar_subquery()
     addressed = select(func.count(Event.id)).where(
         Event.program_id == program_id, Event.transition == ADDRESSED).scalar_subquery()
-    row = session.exec(select(*comments.columns, summary, addressed)).one()
-    return "-".join(str(int(value)) for value in row)
+    row = [int(value) for value in session.exec(select(*comments.columns, summary,
+                                                       addressed)).one()]
+    stances = dict(zip(STANCES, row[3:3 + len(STANCES)]))
+    return stances, "-".join(str(value) for value in row[:3] + row[3 + len(STANCES):])
+
+
+def version(session: Session, program_id: int) -> str:
+    """The discussion's version alone (what the polling pages compare)."""
+    return counts_and_version(session, program_id)[1]
 
 
 def objections_to_answer(session: Session, program_id: int) -> list:
@@ -139,14 +142,15 @@ def page_part(facts) -> dict:
     comments, count = recent_comments(session, program_id, shown)
     objections = objections_to_answer(session, program_id)
     facilitating = FACILITATOR in facts.roles
+    stances, discussion_version = counts_and_version(session, program_id)
     replies = replies_to(session, [c.id for c, _, _ in comments])
     everything = [c for c, _, _ in comments] + [r for rs in replies.values() for r, _, _ in rs]
     return {"comments": comments, "comment_count": count,
             "replies": replies,
             "editable": {c.id for c in everything if can_edit(c, facts.user.id, facts.now)},
-            "stance_counts": stance_counts(session, program_id),
+            "stance_counts": stances,
             "summary": latest_summary(session, program_id),
-            "discussion_version": version(session, program_id),
+            "discussion_version": discussion_version,
             "discussion_objections": objections,
             "addressed": addressed_objections(session, program_id) if objections else set(),
             "answers": answers(session, program_id) if objections else {},
