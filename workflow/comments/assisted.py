@@ -1,5 +1,7 @@
-"""Assisted entry: the facilitator records a comment, a support or a vote from the room for
-a resident without a phone (``on_behalf_of``, their user name). One rule for all three.
+"""Assisted entry: the facilitator records something for a resident without a phone.
+
+A comment, a support or a vote from the room (``on_behalf_of``, their user name): one
+rule for all three.
 
 The row is the resident's (their ``user_id``, so they see it on their next login and in
 their own data) and says who entered it (``recorded_by``).

@@ -1,6 +1,8 @@
-"""Use cases of the discussion: a member comments with a stance (or the facilitator for a
-resident without a phone), replies one level deep, edits a comment for a short while and
-hides it later; the facilitator hides any comment with a reason.
+"""Use cases of the discussion: comments, replies, edits and hides.
+
+A member comments with a stance (or the facilitator for a resident without a phone),
+replies one level deep, edits a comment for a short while and hides it later; the
+facilitator hides any comment with a reason.
 """
 from datetime import datetime
 

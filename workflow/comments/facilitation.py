@@ -1,6 +1,7 @@
-"""What the facilitator does for the discussion as a whole: pin the summary (ringkasan
-musyawarah) above the comments, and mark an objection of a failed consent round as
-addressed. Both are part of the program's record, so both go into its history.
+"""The facilitator's part of the discussion: the pinned summary, objections addressed.
+
+The summary (ringkasan musyawarah) is shown above the comments; an objection of a failed
+consent round is marked addressed. Both are part of the program's record, so both go into its history.
 """
 from datetime import datetime
 

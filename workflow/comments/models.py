@@ -1,5 +1,7 @@
-"""The discussion tables: the comments on a program (with their replies) and the
-facilitator's pinned summary of the discussion, each change of it kept."""
+"""The discussion tables: the comments (with their replies) and the pinned summary.
+
+Each change of the facilitator's summary is kept as its own row.
+"""
 from datetime import datetime
 
 from sqlalchemy import Column, Text

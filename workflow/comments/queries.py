@@ -1,5 +1,7 @@
-"""The read side of the discussion: the comments with their replies, the counts per stance,
-the pinned summary, the objections to answer, and the version the live page polls with.
+"""The read side of the discussion: what the page and its polled fragment show.
+
+The comments with their replies, the counts per stance, the pinned summary, the
+objections to answer, and the version the live page polls with.
 
 Each reading is one query, whatever the number of comments: the discussion fragment is
 polled by every open phone.

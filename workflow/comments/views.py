@@ -1,5 +1,4 @@
-"""The discussion: comments with a stance, replies, edits and hides, the facilitator's
-summary and objections addressed, and the fragment the open pages poll."""
+"""The discussion's routes: comments, replies, edits, hides, the summary, the live fragment."""
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
