@@ -66,4 +66,3 @@ def mark_objection_addressed(session: Session, actor, program_id: int, vote_id: 
                        transition=ADDRESSED, from_state=program.state,
                        to_state=program.state, payload={"objection": vote.id,
                                                         "reason": vote.reason})
-    return
