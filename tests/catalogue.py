@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from tests.arrange import action, add_finding, arrange, draft_by, join, planning
 from tests.helpers import VALID_PROGRAM, utcnow
 from workflow.comments import commands as comment_commands
+from workflow.comments import facilitation
 from workflow.drafting import coauthors
 from workflow.drafting import commands as drafting
 from workflow.programs import commands
@@ -86,8 +87,21 @@ def arrange_village(db, users) -> dict:
     coauthors.invite_coauthor(db, users["warga1"], ids["draft"], "warga2", utcnow())
     commands.fire_transition(db, users["warga3"], ids["proposed"], "submit", utcnow())
     ids["voting"] = arrange(db, users, "voting")  # the demo's own program, warga2's
-    for i, (stance, body) in enumerate(COMMENTS, start=4):
-        comment_commands.add_comment(db, users[f"warga{i}"], ids["voting"], stance, body, utcnow())
+    said = [comment_commands.add_comment(db, users[f"warga{i}"], ids["voting"], stance, body,
+                                         utcnow()).id
+            for i, (stance, body) in enumerate(COMMENTS, start=4)]
+    # The deliberation's parts: a reply, a hidden comment, one entered for a resident
+    # without a phone, and the facilitator's pinned summary.
+    comment_commands.add_reply(db, users["warga1"], ids["voting"], said[1],
+                               "Kelompok pemakai air di tiap RT.", utcnow())
+    comment_commands.hide_comment(db, users["pendamping"], ids["voting"], said[2],
+                                  "Menyebut nama orang", utcnow())
+    comment_commands.add_comment(db, users["pendamping"], ids["voting"], "support",
+                                 "Saya setuju, asal dikerjakan saat kemarau.", utcnow(),
+                                 on_behalf_of="warga11")
+    facilitation.pin_summary(db, users["pendamping"], ids["voting"],
+                             "Disepakati: saluran diperbaiki.\nMasih terbuka: siapa merawat.",
+                             utcnow())
     for i, choice in ((1, "agree"), (2, "agree"), (3, "block")):
         reason = COMMENTS[2][1] if choice == "block" else ""
         voting_commands.cast_vote(db, users[f"warga{i}"], ids["voting"], choice, reason, utcnow())

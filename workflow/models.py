@@ -6,7 +6,7 @@ Each table lives with its feature (``workflow/<feature>/models.py``); the audit 
 is added here, or Alembic does not see its tables.
 """
 from workflow.assessment.models import Finding
-from workflow.comments.models import Comment
+from workflow.comments.models import Comment, DiscussionSummary
 from workflow.communities.models import Community, Dusun
 from workflow.core.audit import Event
 from workflow.drafting.models import CoauthorInvitation, Revision
@@ -20,4 +20,4 @@ from workflow.voting.models import Ballot, Vote
 __all__ = ["ActivationCode", "Ballot", "Comment", "Community", "Dusun", "Event", "Finding",
            "LoginAttempt", "LoginSession", "Membership", "Notification", "NotificationMute",
            "Program", "ProgramAuthor", "Round", "Supporter", "User", "Vote",
-           "CoauthorInvitation", "Revision"]
+           "CoauthorInvitation", "DiscussionSummary", "Revision"]

@@ -259,7 +259,7 @@ def vote_as(village, username: str, program_id: int, choice: str, reason: str = 
 
 def comment(page, body: str, javascript: bool = True) -> None:
     doing(page, "commenting")
-    form = page.locator("form:has(textarea[name=body])")
+    form = page.locator("#comment-form")
     # No stance is chosen for the person: they say whether they support, worry or ask.
     form.locator("input[name=stance][value=support]").check()
     form.locator("[name=body]").fill(body)

@@ -9,6 +9,7 @@ from tests.arrange import arrange
 from tests.helpers import PROGRAM, utcnow
 from workflow.assessment import commands as assessment
 from workflow.comments import commands as comment_commands
+from workflow.comments import facilitation
 from workflow.core import audit, personal
 from workflow.drafting import coauthors
 from workflow.notifications import commands as notification_settings
@@ -72,6 +73,10 @@ def leave_a_trace_everywhere(db, users, app):
     coauthors.invite_coauthor(db, warga, action.id, "pendamping", now)  # its revision 1 is warga's
     commands.fire_transition(db, pendamping, action.id, "start_organizing", now)
     organizing.join_supporters(db, warga, action.id, now)
+    organizing.join_supporters(db, pendamping, action.id, now, on_behalf_of="warga2")
+    comment_commands.add_comment(db, pendamping, PROGRAM, "question", "Untuk warga4", now,
+                                 on_behalf_of="warga4")
+    facilitation.pin_summary(db, pendamping, PROGRAM, "Sepakat: saluran.", now)
     planning = commands.create_program(db, warga, PLANNING_ROUND, {
         "title": "Posyandu", "problem": "Jauh.", "goal": "Dekat."}, "", now)
     commands.fire_transition(db, warga, planning.id, "submit", now)

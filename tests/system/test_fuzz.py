@@ -39,6 +39,7 @@ import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -64,6 +65,7 @@ from tests.helpers import (
 )
 from workflow import demo
 from workflow.assessment import commands as assessment
+from workflow.comments import commands as comment_commands
 from workflow.communities import imports
 from workflow.communities.commands import KINDS, ROLES
 from workflow.core import audit
@@ -73,7 +75,7 @@ from workflow.engine.ballots import CHOICES
 from workflow.engine.dates import ZONES
 from workflow.engine.people import TAGS
 from workflow.engine.processes import STATE_LABELS, TEMPLATES, TRANSITION_LABELS
-from workflow.models import Community, Dusun, Finding, Membership, Notification, Round, User
+from workflow.models import Community, Dusun, Finding, Membership, Notification, Round, User, Vote
 from workflow.notifications.models import KINDS as NEWS_KINDS
 from workflow.organizing import commands as organizing
 from workflow.organizing.demand import CHANNELS, OUTCOMES
@@ -488,9 +490,37 @@ RECIPES = {
         base=lambda w: ({"community_id": 1}, {"content": imports.pack(PEOPLE_CSV)})),
     "comments.add": Recipe(
         actors=("warga6", "kades"), url={"program_id": int_url("programs")},
-        fields={"stance": choice("support", "concern", "question"), "body": TEXT},
+        fields={"stance": choice("support", "concern", "question"), "body": TEXT,
+                "on_behalf_of": USERNAME, "objection": from_world("votes")},
         base=lambda w: ({"program_id": w["program"]["loc_discussion"]},
                         {"stance": "question", "body": "Kapan mulai dikerjakan?"})),
+    "comments.reply": Recipe(
+        actors=("warga6", "kades"), url={"program_id": int_url("programs")},
+        fields={"parent": from_world("comments"), "body": TEXT, "on_behalf_of": USERNAME},
+        base=lambda w: ({"program_id": w["program"]["loc_discussion"]},
+                        {"parent": w["comment"]["parent"], "body": "Betul, tiap hujan."})),
+    "comments.edit": Recipe(
+        actors=("warga6",), url={"program_id": int_url("programs"),
+                                 "comment_id": int_url("comments")},
+        fields={"body": TEXT},
+        base=lambda w: ({"program_id": w["program"]["loc_discussion"],
+                         "comment_id": w["comment"]["edit"]}, {"body": "Ralat: 200 meter."})),
+    "comments.hide": Recipe(
+        actors=("warga6",), url={"program_id": int_url("programs"),
+                                 "comment_id": int_url("comments")},
+        fields={"reason": TEXT},
+        base=lambda w: ({"program_id": w["program"]["loc_discussion"],
+                         "comment_id": w["comment"]["hide"]}, {"reason": ""})),
+    "comments.summary": Recipe(
+        actors=("pendamping", "warga1"), url={"program_id": int_url("programs")},
+        fields={"body": TEXT},
+        base=lambda w: ({"program_id": w["program"]["loc_discussion"]},
+                        {"body": "Sepakat: saluran.\nBelum: biaya."})),
+    "comments.addressed": Recipe(
+        actors=("pendamping", "warga1"), url={"program_id": int_url("programs"),
+                                              "vote_id": int_url("votes")},
+        base=lambda w: ({"program_id": w["program"]["loc_failed"],
+                         "vote_id": w["objection"]}, {})),
     "assessment.add_finding": Recipe(
         actors=("pendamping", "warga5"), url={"program_id": int_url("programs")},
         fields=FINDING_FIELDS,
@@ -600,6 +630,22 @@ def _build_world(url: str) -> dict:
         p["loc_discussion"] = new(LOCALITY_ROUND, "warga1")
         fire(p["loc_discussion"], "submit", "warga1")
         fire(p["loc_discussion"], "open_discussion")
+        # The discussion's own rows: a comment to reply to, one to correct (written 12
+        # hours ahead, so its 15 minutes are open whenever the fuzz runs), one to hide.
+        said = {key: comment_commands.add_comment(
+            db, people[who], p["loc_discussion"], "question", "Berapa meter salurannya?",
+            utcnow() + timedelta(hours=12 if key == "edit" else 0)).id
+            for key, who in (("parent", "warga2"), ("edit", "warga6"), ("hide", "warga6"))}
+        # A failed consent round with one objection (a block) to mark as addressed.
+        p["loc_failed"] = new(LOCALITY_ROUND, "warga4")
+        fire(p["loc_failed"], "submit", "warga4")
+        fire(p["loc_failed"], "open_discussion")
+        fire(p["loc_failed"], "open_voting")
+        vote(p["loc_failed"], "agree")
+        voting_commands.cast_vote(db, people["warga9"], p["loc_failed"], "block",
+                                  "Biaya belum jelas.", utcnow())
+        fire(p["loc_failed"], "close_voting")
+        objection = db.exec(select(Vote.id).where(Vote.choice == "block")).one()
         p["loc_agreed"] = new(LOCALITY_ROUND, "warga4")
         fire(p["loc_agreed"], "submit", "warga4")
         fire(p["loc_agreed"], "open_discussion")
@@ -679,6 +725,8 @@ def _build_world(url: str) -> dict:
         "usernames": sorted(users), "dusun": dusun + [0, MISSING_ID],
         "communities": [1, seberang_id, 0, MISSING_ID], "codes": codes,
         "notification": news_of_warga1, "notifications": news + [0, MISSING_ID],
+        "comment": said, "comments": sorted(said.values()) + [0, MISSING_ID],
+        "objection": objection, "votes": [objection, 0, MISSING_ID],
     }
 
 

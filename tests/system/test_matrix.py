@@ -48,12 +48,13 @@ from tests.helpers import (
     send,
     utcnow,
 )
+from workflow.comments import commands as comment_commands
 from workflow.communities import imports, members
 from workflow.core.db import ENGINE_KEY, make_engine
 from workflow.demo import PASSWORD
 from workflow.drafting import coauthors
 from workflow.engine.processes import TEMPLATES, TRANSITION_LABELS
-from workflow.models import Finding, Notification, User
+from workflow.models import Ballot, Finding, Notification, User, Vote
 from workflow.notifications.models import REPLY
 from workflow.notifications.send import notify
 from workflow.people import activation
@@ -200,6 +201,12 @@ EXPECTED = {
     "voting.room_vote": {"POST": FACILITATOR},
     "voting.tally": {"GET": MEMBERS},
     "comments.add": {"POST": MEMBERS},              # any member joins the discussion
+    "comments.reply": {"POST": MEMBERS},
+    "comments.edit": {"POST": MEMBERS},             # each their own comment
+    "comments.hide": {"POST": MEMBERS},             # each their own comment
+    "comments.summary": {"POST": FACILITATOR},
+    "comments.addressed": {"POST": FACILITATOR},
+    "comments.discussion": {"GET": MEMBERS},
     "drafting.edit": {"GET": DRAFT_AUTHOR, "POST": DRAFT_AUTHOR},
     "drafting.delete": {"GET": DRAFT_AUTHOR, "POST": DRAFT_AUTHOR},  # GET: "are you sure?"
     "drafting.revisions": {"GET": MEMBERS},
@@ -233,6 +240,25 @@ def first_finding(db, program_id: int) -> int:
 
 
 NEW_PASSWORD = "sawah hijau di kaki gunung"
+
+
+def a_comment(w, username: str = "warga3", own: bool = False) -> int:
+    """A comment on the case's program (arranged before it): the actor's own with ``own``
+    (warga1's for those who cannot comment)."""
+    me = w.me if own and w.me is not None and w.me.username in w.people else None
+    writer = me or w.people["warga1" if own else username]
+    return comment_commands.add_comment(w.db, writer, w.program, "question",
+                                        "Berapa meter salurannya?", utcnow()).id
+
+
+def a_block(w) -> int:
+    """An objection on the program's closed ballot (arranged before the case)."""
+    ballot = w.db.exec(select(Ballot).where(Ballot.program_id == w.program)).first()
+    vote = Vote(ballot_id=ballot.id, user_id=w.people["warga12"].id, choice="block",
+                reason="Biaya belum jelas.", cast_at=utcnow())
+    w.db.add(vote)
+    w.db.commit()
+    return vote.id
 
 
 def deactivated(w, username: str) -> str:
@@ -354,6 +380,23 @@ TARGETS = {
     "comments.add": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/comments",
                          lambda w: {"stance": "support", "body": "Saya setuju, saluran itu "
                                                                  "meluap tiap hujan."}),
+    # The comment replied to is arranged with the URL (before the database is read).
+    "comments.reply": (PROGRAM_PAGE, lambda w: setattr(w, "parent", a_comment(w, "warga3"))
+                       or f"/programs/{w.program}/replies",
+                       lambda w: {"parent": str(w.parent), "body": "Setuju."}),
+    "comments.edit": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/comments/"
+                                              f"{a_comment(w, own=True)}/edit",
+                      lambda w: {"body": "Saya ralat: dua ratus meter."}),
+    "comments.hide": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/comments/"
+                                              f"{a_comment(w, own=True)}/hide",
+                      lambda w: {"reason": ""}),
+    "comments.summary": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/summary",
+                         lambda w: {"body": "Sepakat: saluran.\nBelum: biaya."}),
+    "comments.addressed": (("locality", "failed"),
+                           lambda w: f"/programs/{w.program}/objections/{a_block(w)}/addressed",
+                           lambda w: {}),
+    "comments.discussion": (PROGRAM_PAGE, lambda w: f"/programs/{w.program}/discussion?v=0",
+                            None),
     "assessment.add_finding": (("planning", "assessment"),
                                   lambda w: f"/programs/{w.program}/findings",
                                   lambda w: {**GOOD_FINDING, "indicator": "Sumur tercemar",
@@ -378,7 +421,7 @@ TARGETS = {
     "notifications.settings": (None, lambda w: "/notifications/settings",
                                lambda w: {"kinds": "reply"}),
 }
-HTMX_GETS = {"voting.tally"}        # polled by htmx; a plain GET is only sent to the page
+HTMX_GETS = {"voting.tally", "comments.discussion"}        # polled by htmx; a plain GET is only sent to the page
 CHECKS_PASSWORD = {("auth.login", "POST"), ("account.password", "POST"),
                    ("account.delete", "POST")}
 WRITES_NOTHING = {"auth.language",    # only the cookie changes

@@ -14,6 +14,8 @@ PROGRAM = {"title": 200, "problem": 4000, "goal": 4000, "beneficiaries": 200}
 FINDING = {"indicator": 200, "value": 64, "unit": 64, "source": 300}
 DEMAND_TARGET = 200     # who receives a delivered demand
 RESPONSE_NOTE = 2000    # the notes on the target's answer
+SUMMARY = 4000          # the facilitator's pinned summary of a discussion
+HIDE_REASON = 500       # why the facilitator hid a comment: Comment.hidden_reason's column
 
 
 def too_long(limit: int) -> Reason:

@@ -161,6 +161,8 @@ EVENT_LABELS = {
     "accept_coauthor": N_("became an author of the program"),
     "decline_coauthor": N_("declined to write the program"),
     "leave_authors": N_("stopped being an author of the program"),
+    "pin_summary": N_("pinned the summary of the discussion"),
+    "hide_comment": N_("hid a comment"), "address_objection": N_("marked an objection as addressed"),
 }
 ROLE_LABELS = {
     RESIDENT: N_("resident"), FACILITATOR: N_("facilitator"), OFFICIAL: N_("village official"),

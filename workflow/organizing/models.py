@@ -14,8 +14,13 @@ class Supporter(SQLModel, table=True):
     program_id: int = Field(foreign_key="program.id", index=True)
     user_id: int = Field(foreign_key="user.id")
     joined_at: datetime
+    # The facilitator who entered the support for a resident without a phone.
+    recorded_by: int | None = Field(default=None, foreign_key="user.id")
 
 
 register(PersonalData(
     "supported_programs", (Supporter.user_id,),
-    kept="a person who left no longer counts as a supporter; the row keeps the history true"))
+    kept="a person who left no longer counts as a supporter; the row keeps the history true"),
+    PersonalData("supports_recorded_for_others", (Supporter.recorded_by,), exclude=("user_id",),
+                 kept="the support is the resident's: the facilitator who entered it sees "
+                      "only when and on which program"))

@@ -1,5 +1,5 @@
 """Supporters of a social-action program."""
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 from flask_babel import gettext
 
 from workflow.core.db import get_session
@@ -14,9 +14,12 @@ bp = Blueprint("organizing", __name__, url_prefix="/programs")
 @bp.post("/<id:program_id>/supporters")
 @login_required
 def support(program_id: int):
-    """A resident joins the program as a supporter."""
-    return act(program_id, lambda: commands.join_supporters(get_session(), g.user, program_id, now()),
-               done=gettext("You now support this program."), anchor="supporters")
+    """A resident joins the program as a supporter (or the facilitator records one's support)."""
+    for_someone = request.form.get("on_behalf_of", "")
+    return act(program_id, lambda: commands.join_supporters(
+        get_session(), g.user, program_id, now(), on_behalf_of=for_someone),
+        done=gettext("The support is recorded.") if for_someone.strip()
+        else gettext("You now support this program."), anchor="supporters")
 
 
 @bp.post("/<id:program_id>/supporters/leave")

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from workflow.comments.assisted import resident_for
 from workflow.core import limits
 from workflow.core.command import command
 from workflow.engine import ballots as voting
@@ -53,11 +54,16 @@ def cast_vote(session: Session, actor, program_id: int, choice: str, reason: str
 
 @command
 def record_room_vote(session: Session, actor, program_id: int, voter_id: int, choice: str,
-                     reason: str, now: datetime) -> Vote:
-    """The facilitator records the choice of a resident present in the meeting."""
+                     reason: str, now: datetime, on_behalf_of: str = "") -> Vote:
+    """The facilitator records the choice of a resident present in the meeting; the resident
+    is ``voter_id``, or named by ``on_behalf_of`` (their user name: assisted entry)."""
     program, rnd = load_program(session, program_id)
-    if FACILITATOR not in member_roles(session, actor, program, rnd):
+    roles = member_roles(session, actor, program, rnd)
+    resident = resident_for(session, roles, rnd.community_id, on_behalf_of)
+    if FACILITATOR not in roles:
         raise Refusal("forbidden", Reason(N_("Only the facilitator records votes in the room.")))
+    if resident is not None:
+        voter_id = resident.id
     ballot = _open_ballot_for_vote(session, program, rnd)
     if role_in(session, voter_id, rnd.community_id) != RESIDENT:
         raise Refusal("invalid", Reason(N_("Choose a resident from the community roll.")),

@@ -33,7 +33,8 @@ def room_vote(program_id: int):
     voter = request.form.get("voter", "")
     return act(program_id, lambda: commands.record_room_vote(
         get_session(), g.user, program_id, int(voter) if is_number(voter, 9) else -1,
-        request.form.get("choice", ""), request.form.get("reason", ""), now()),
+        request.form.get("choice", ""), request.form.get("reason", ""), now(),
+        on_behalf_of=request.form.get("on_behalf_of", "")),
         done=gettext("The vote from the room is recorded."), partial=BALLOT, anchor="ballot")
 
 
