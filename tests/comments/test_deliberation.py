@@ -284,6 +284,12 @@ def test_room_vote_on_behalf_of_a_resident(client, db, people):
                 {"on_behalf_of": "warga11", "choice": "agree"}).status_code == 302
     vote = db.exec(select(Vote).where(Vote.user_id == people["warga11"].id)).one()
     assert vote.recorded_by == people["pendamping"].id and vote.in_room
+    # On her next login the resident reads that the facilitator recorded it for her.
+    login_as(client, people["warga11"], lang="id")
+    page = client.get(f"/programs/{PROGRAM}").get_data(as_text=True)
+    assert "Dicatat oleh pendamping atas nama Anda di ruang musyawarah." in page
+    login_as(client, people["warga10"], lang="id")
+    assert "Dicatat oleh pendamping" not in client.get(f"/programs/{PROGRAM}").get_data(as_text=True)
 
 
 def test_support_on_behalf_of_a_resident(client, db, people):
@@ -295,6 +301,9 @@ def test_support_on_behalf_of_a_resident(client, db, people):
                 {"on_behalf_of": "warga11"}).status_code == 302
     row = db.exec(select(Supporter).where(Supporter.user_id == people["warga11"].id)).one()
     assert row.recorded_by == people["pendamping"].id
+    login_as(client, people["warga11"])
+    assert "Recorded by the facilitator for you." in client.get(
+        f"/programs/{program_id}").get_data(as_text=True)
     mine = personal.download(db, people["warga11"])["supported_programs"]
     assert [(r["program_id"], r["recorded_by"]) for r in mine] == [
         (program_id, people["pendamping"].id)]

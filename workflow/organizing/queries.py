@@ -20,9 +20,11 @@ def supporters_count(session: Session, program_id: int) -> int:
         Supporter.program_id == program_id, User.anonymised_at.is_(None))).one()
 
 
-def is_supporter(session: Session, program_id: int, user_id: int) -> bool:
-    return session.exec(select(Supporter.id).where(
-        Supporter.program_id == program_id, Supporter.user_id == user_id)).first() is not None
+def my_support(session: Session, program_id: int, user_id: int) -> Supporter | None:
+    """The person's support of the program, if any: ``recorded_by`` says whether the
+    facilitator entered it for them (assisted entry)."""
+    return session.exec(select(Supporter).where(
+        Supporter.program_id == program_id, Supporter.user_id == user_id)).first()
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,12 @@ def page_part(facts) -> dict:
     (the current one; refused ones before it as earlier rounds)."""
     rounds = demand_rounds(facts.history)
     current = rounds[-1] if rounds else None
+    support = (my_support(facts.session, facts.program.id, facts.user.id)
+               if facts.rnd.template == "action" else None)
     return {
         "supporters": facts.ctx.supporters, "supporter_threshold": facts.rnd.supporter_threshold,
-        "is_supporter": facts.rnd.template == "action" and is_supporter(
-            facts.session, facts.program.id, facts.user.id),
+        "is_supporter": support is not None,
+        "support_recorded": support is not None and support.recorded_by is not None,
         "demand": current, "response": current.response if current else None,
         "earlier_demands": rounds[:-1], "channels": demand.CHANNELS, "outcomes": demand.OUTCOMES,
     }
