@@ -76,7 +76,7 @@ def test_the_csv_is_utf8_with_a_bom_an_attachment_and_formulas_kept_as_text(clie
     raw = response.get_data()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0][0] == "No" and len(rows) == 3
+    assert rows[0][0] == "No." and len(rows) == 3
     assert rows[1][:3] == ["1", "Roads, water and buildings", "Perbaikan saluran air Dusun Krajan"]
     assert rows[1][5] == "15.000.000"
     assert rows[2][2] == "'" + FORMULA

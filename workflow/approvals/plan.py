@@ -44,7 +44,7 @@ def table(rows: list) -> list:
 
 
 def headings() -> list:
-    return [gettext("No"), gettext("Sector (Bidang)"), gettext("Activity (Kegiatan)"),
+    return [gettext("No."), gettext("Sector (Bidang)"), gettext("Activity (Kegiatan)"),
             gettext("Location (Lokasi)"), gettext("Beneficiaries (Sasaran/Manfaat)"),
             gettext("Estimated cost (Rp)"), gettext("Source of funds (Sumber Dana)")]
 
