@@ -279,3 +279,16 @@ def test_the_desk_loads_in_the_same_queries_for_one_or_five_programs(app, client
     with counted(app) as five:
         assert len(ROW.findall(desk(client))) == 5
     assert len(five) == len(one)
+
+
+def test_the_home_pages_link_is_one_count_query_whatever_awaits(app, client, db, people):
+    login_as(client, people["kades"])
+    with counted(app) as none_yet:
+        client.get("/")
+    arrange(db, people, "agreed")
+    agreed(db, people, "Bank sampah RW 01")
+    with counted(app) as two:
+        assert LINK.findall(client.get("/").get_data(as_text=True)) == ["2"]
+    assert len(two) == len(none_yet)
+    link_queries = [s for s in two if "LEFT OUTER JOIN program" in s]
+    assert len(link_queries) == 1 and "count(" in link_queries[0].lower()
