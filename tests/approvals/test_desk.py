@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.arrange import arrange, draft_by
+from tests.arrange import arrange, draft_by, planning
 from tests.helpers import (
     PROGRAM,
     create_user_cheaply,
@@ -91,6 +91,20 @@ def test_only_programs_awaiting_the_official_are_listed(client, db, people):
     arrange(db, people, "discussion", draft_and_submit(db, people, "Taman bacaan"))
     login_as(client, people["kades"])
     assert [int(a) for a, _ in ROW.findall(desk(client))] == [first]
+
+
+def test_the_desk_groups_by_round_and_tells_an_advisory_poll(client, db, people):
+    arrange(db, people, "agreed")
+    consulted = planning(db, people, "agreed")    # the advisory poll closed by the recommendation
+    db.commit()
+    login_as(client, people["kades"])
+    page = desk(client)
+    assert [int(a) for a, _ in ROW.findall(page)] == [PROGRAM, consulted]
+    assert page.count('<section class="round">') == 2
+    row = row_of(page, consulted)
+    assert 'data-kind="advisory"' in row and "Advisory poll (binds nobody)" in row
+    assert "data-quorum-met" not in row
+    assert 'data-transition="approve"' in row
 
 
 def draft_and_submit(db, people, title):

@@ -26,6 +26,9 @@ AWAITING = {name: frozenset(t.source for t in template.transitions if t.name == 
 APPROVED = {name: frozenset(t.target for t in template.transitions if t.name == "approve")
             | {"implementation", "completed", "evaluated"} for name, template in
             TEMPLATES.items() if name in AWAITING}
+# The steps that close a ballot: each stored the ballot's tally and objections in its event.
+CLOSING = sorted({t.name for template in TEMPLATES.values() for t in template.transitions
+                  if "close_ballot" in t.effects})
 # Who reads a community's plan: the official who approved it and the facilitator who runs it.
 PLAN_READERS = frozenset({OFFICIAL, FACILITATOR})
 
@@ -93,7 +96,7 @@ def awaiting(session: Session, user_id: int, program_id: int | None = None) -> l
         by_id[ballot.program_id].ballot = ballot   # the newest wins
     # Every step that closes a ballot stored its tally and objections in its event.
     for program_id_, payload in session.exec(select(Event.program_id, Event.payload).where(
-            Event.program_id.in_(ids), Event.transition == "close_voting").order_by(Event.id)):
+            Event.program_id.in_(ids), Event.transition.in_(CLOSING)).order_by(Event.id)):
         data = json.loads(payload or "{}")
         if data.get("tally"):
             by_id[program_id_].tally = data["tally"]
