@@ -72,6 +72,8 @@ PAGES = [
     Page("glossary", "/glossary", ("anonymous", "resident")),
     Page("notifications", "/notifications", MEMBERS),
     Page("notification-settings", "/notifications/settings", ("resident",)),
+    Page("approvals", "/approvals", ("official",)),
+    Page("agreed-plan", "/approvals/plan?community=1&year=2027", ("official", "facilitator")),
 ]
 
 

@@ -10,6 +10,7 @@ from workflow.comments.models import Comment, DiscussionSummary
 from workflow.communities.models import Community, Dusun
 from workflow.core.audit import Event
 from workflow.drafting.models import CoauthorInvitation, Revision
+from workflow.meetings.models import Addendum, AgendaItem, Guest, Invitee, Meeting
 from workflow.notifications.models import Notification, NotificationMute
 from workflow.organizing.models import Supporter
 from workflow.people.models import ActivationCode, LoginAttempt, LoginSession, Membership, User
@@ -20,4 +21,5 @@ from workflow.voting.models import Ballot, Vote
 __all__ = ["ActivationCode", "Ballot", "Comment", "Community", "Dusun", "Event", "Finding",
            "LoginAttempt", "LoginSession", "Membership", "Notification", "NotificationMute",
            "Program", "ProgramAuthor", "Round", "Supporter", "User", "Vote",
-           "CoauthorInvitation", "DiscussionSummary", "Revision"]
+           "CoauthorInvitation", "DiscussionSummary", "Revision",
+           "Addendum", "AgendaItem", "Guest", "Invitee", "Meeting"]

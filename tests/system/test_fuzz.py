@@ -553,6 +553,16 @@ RECIPES = {
     "notifications.settings": Recipe(
         actors=("warga1", "warga2"), fields={"kinds": choice(*NEWS_KINDS)},
         base=lambda w: ({}, {"kinds": "reply"})),
+    # The official's desk; the base approves, and the same approval again is the double
+    # click the step recognises (so the final base requests are accepted too).
+    "approvals.decide": Recipe(
+        actors=("kades", "pendamping", "warga1"),
+        url={"program_id": int_url("programs"),
+             "name": Kind(lambda w: st.one_of(st.sampled_from(("approve", "return", "reject")),
+                                              HOSTILE), NASTY_STRINGS)},
+        fields={"reason": TEXT, "expected_state": STATE, "confirm": choice("yes", "no")},
+        base=lambda w: ({"program_id": w["program"]["loc_agreed"], "name": "approve"},
+                        {"expected_state": "agreed", "confirm": "yes"})),
 }
 
 

@@ -228,6 +228,12 @@ EXPECTED = {
     "notifications.mark_read": {"POST": LOGGED_IN},         # the actor's own news
     "notifications.mark_all_read": {"POST": LOGGED_IN},
     "notifications.settings": {"GET": LOGGED_IN, "POST": LOGGED_IN},
+    # The official's desk: for the officials of a community; anyone else is no official.
+    "approvals.desk": {"GET": row("login forbidden forbidden forbidden forbidden ok forbidden")},
+    "approvals.decide": {"POST": OFFICIAL},
+    # The year's agreed plan: its official and its facilitator.
+    "approvals.plan": {"GET": row("login forbidden forbidden hidden ok ok forbidden")},
+    "approvals.plan_csv": {"GET": row("login forbidden forbidden hidden ok ok forbidden")},
 }
 
 # --- what each endpoint is asked, and with what --------------------------------------------
@@ -420,6 +426,13 @@ TARGETS = {
                                     lambda w: {}),
     "notifications.settings": (None, lambda w: "/notifications/settings",
                                lambda w: {"kinds": "reply"}),
+    "approvals.desk": (("locality", "agreed"), lambda w: "/approvals", None),
+    "approvals.decide": (("locality", "agreed"), lambda w: f"/approvals/{w.program}/approve",
+                         lambda w: {"expected_state": "agreed", "confirm": "yes"}),
+    "approvals.plan": (("locality", "approved"),
+                       lambda w: "/approvals/plan?community=1&year=2027", None),
+    "approvals.plan_csv": (("locality", "approved"),
+                           lambda w: "/approvals/plan.csv?community=1&year=2027", None),
 }
 HTMX_GETS = {"voting.tally", "comments.discussion"}        # polled by htmx; a plain GET is only sent to the page
 CHECKS_PASSWORD = {("auth.login", "POST"), ("account.password", "POST"),

@@ -252,3 +252,5 @@ def init_app(app) -> None:
                       voting.bp, comments.bp, drafting.bp, assessment.bp, organizing.bp, api.bp,
                       notifications.bp, assets.bp):
         app.register_blueprint(blueprint)
+    from workflow.approvals.views import bp as approvals_bp
+    app.register_blueprint(approvals_bp)
