@@ -74,8 +74,8 @@ def read_moment(fields: Fields, name: str, zone_name: str, now: datetime,
 def _agenda(fields: Fields, form, choices: list) -> list:
     """The program ids ticked for the agenda, each one of ``choices`` (in their order)."""
     allowed = {str(program.id): program.id for program in choices}
-    ticked = [clean(value) for value in (form.getlist("programs") if hasattr(form, "getlist")
-                                         else form.get("programs", []))]
+    raw = form.getlist("programs") if hasattr(form, "getlist") else form.get("programs", [])
+    ticked = [clean(value) for value in ([raw] if isinstance(raw, str) else raw)]
     if any(value not in allowed for value in ticked):
         fields.problem("programs", N_("Choose programs of this round from the list."))
     return [pid for key, pid in allowed.items() if key in ticked]
