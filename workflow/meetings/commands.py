@@ -59,11 +59,11 @@ def read_moment(fields: Fields, name: str, zone_name: str, now: datetime,
         return None
     try:
         local = datetime.strptime(text, MOMENT).replace(tzinfo=dates.zone(zone_name))
-    except ValueError:
+        moment = dates.as_utc(local)
+    except (ValueError, OverflowError):  # not a time, or one before the calendar's start
         fields.problem(name, N_("Write the date and time as year-month-day and hours:minutes, "
                                 "for example 2027-03-31T19:30."))
         return None
-    moment = dates.as_utc(local)
     if moment <= dates.as_utc(now):
         fields.problem(name, N_("Choose a time that has not passed yet."))
         return None
