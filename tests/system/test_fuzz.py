@@ -74,9 +74,9 @@ from workflow.drafting import coauthors
 from workflow.engine.ballots import CHOICES
 from workflow.engine.dates import ZONES, local_time
 from workflow.engine.people import TAGS
+from workflow.engine.processes import STATE_LABELS, TEMPLATES, TRANSITION_LABELS
 from workflow.meetings import commands as meeting_commands
 from workflow.meetings.models import GUEST_KINDS
-from workflow.engine.processes import STATE_LABELS, TEMPLATES, TRANSITION_LABELS
 from workflow.models import Community, Dusun, Finding, Membership, Notification, Round, User, Vote
 from workflow.notifications.models import KINDS as NEWS_KINDS
 from workflow.organizing import commands as organizing
