@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from tests.arrange import action, add_finding, arrange, draft_by, join, planning
 from tests.helpers import VALID_PROGRAM, utcnow
+from tests.meetings.hall import meeting_of
 from workflow.comments import commands as comment_commands
 from workflow.comments import facilitation
 from workflow.drafting import coauthors
@@ -72,6 +73,7 @@ PAGES = [
     Page("glossary", "/glossary", ("anonymous", "resident")),
     Page("notifications", "/notifications", MEMBERS),
     Page("notification-settings", "/notifications/settings", ("resident",)),
+    Page("meeting-screen", "/meetings/{meeting}/screen", ("resident", "facilitator")),
 ]
 
 
@@ -121,6 +123,9 @@ def arrange_village(db, users) -> dict:
     ids["organizing"] = action(db, users, "organizing")
     join(db, users, ids["organizing"], 3)
     ids["action"] = action(db, users, "action")
+    # An open meeting deciding the voting program, eight residents present: the projector.
+    ids["meeting"], _item = meeting_of(db, users, ids["voting"],
+                                       present=tuple(f"warga{i}" for i in range(1, 9)))
     db.commit()
     return ids
 

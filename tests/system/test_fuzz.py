@@ -63,6 +63,7 @@ from tests.helpers import (
     login_as,
     utcnow,
 )
+from tests.meetings.hall import meeting_of
 from workflow import demo
 from workflow.assessment import commands as assessment
 from workflow.comments import commands as comment_commands
@@ -550,6 +551,20 @@ RECIPES = {
         fields={"next": NEXT},
         base=lambda w: ({"notification_id": w["notification"]}, {"next": "/notifications"})),
     "notifications.mark_all_read": Recipe(actors=("warga1", "warga2")),
+    # The hall: the facilitator records present residents' votes and writes the minutes.
+    "meetings.room_vote": Recipe(
+        actors=("pendamping", "warga5"), url={"meeting_id": int_url("meetings")},
+        fields={"program": from_world("programs"), "voter": USERNAME,
+                "choice": choice(*ALL_CHOICES), "reason": TEXT},
+        base=lambda w: ({"meeting_id": w["meeting"]},
+                        {"program": w["program"]["loc_voting"], "voter": "warga3",
+                         "choice": "agree"})),
+    "meetings.save_minutes": Recipe(
+        actors=("pendamping", "warga5"),
+        url={"meeting_id": int_url("meetings"), "item_id": int_url("items")},
+        fields={"notes": TEXT},
+        base=lambda w: ({"meeting_id": w["meeting"], "item_id": w["item"]},
+                        {"notes": "Warga sepakat."})),
     "notifications.settings": Recipe(
         actors=("warga1", "warga2"), fields={"kinds": choice(*NEWS_KINDS)},
         base=lambda w: ({}, {"kinds": "reply"})),
@@ -706,6 +721,9 @@ def _build_world(url: str) -> dict:
         db.commit()
         p["outsider"] = commands.create_program(db, outsider, rnd.id, VALID_PROGRAM, "",
                                                 now).id
+        # An open meeting with the voting program on its agenda, warga1-8 present.
+        meeting, item = meeting_of(db, people, p["loc_voting"],
+                                   present=tuple(f"warga{i}" for i in range(1, 9)))
         users = {u.username: u.id for u in db.exec(select(User))}
         seberang_id = seberang.id
         findings = sorted(db.exec(select(Finding.id)))
@@ -727,6 +745,8 @@ def _build_world(url: str) -> dict:
         "notification": news_of_warga1, "notifications": news + [0, MISSING_ID],
         "comment": said, "comments": sorted(said.values()) + [0, MISSING_ID],
         "objection": objection, "votes": [objection, 0, MISSING_ID],
+        "meeting": meeting, "meetings": [meeting, 0, MISSING_ID],
+        "item": item, "items": [item, 0, MISSING_ID],
     }
 
 

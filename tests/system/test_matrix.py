@@ -48,6 +48,7 @@ from tests.helpers import (
     send,
     utcnow,
 )
+from tests.meetings.hall import meeting_of
 from workflow.comments import commands as comment_commands
 from workflow.communities import imports, members
 from workflow.core.db import ENGINE_KEY, make_engine
@@ -228,6 +229,9 @@ EXPECTED = {
     "notifications.mark_read": {"POST": LOGGED_IN},         # the actor's own news
     "notifications.mark_all_read": {"POST": LOGGED_IN},
     "notifications.settings": {"GET": LOGGED_IN, "POST": LOGGED_IN},
+    "meetings.room_vote": {"POST": FACILITATOR},          # warga3, present
+    "meetings.save_minutes": {"POST": FACILITATOR},
+    "meetings.show_screen": {"GET": MEMBERS},
 }
 
 # --- what each endpoint is asked, and with what --------------------------------------------
@@ -259,6 +263,13 @@ def a_block(w) -> int:
     w.db.add(vote)
     w.db.commit()
     return vote.id
+
+
+def a_meeting(w) -> int:
+    """An open meeting with the case's program on its agenda, warga1-3 present (arranged
+    before the case); its agenda item in ``w.item``."""
+    w.meeting, w.item = meeting_of(w.db, w.people, w.program)
+    return w.meeting
 
 
 def deactivated(w, username: str) -> str:
@@ -420,6 +431,13 @@ TARGETS = {
                                     lambda w: {}),
     "notifications.settings": (None, lambda w: "/notifications/settings",
                                lambda w: {"kinds": "reply"}),
+    "meetings.room_vote": (PROGRAM_PAGE, lambda w: f"/meetings/{a_meeting(w)}/votes",
+                           lambda w: {"program": str(w.program), "voter": "warga3",
+                                      "choice": "agree"}),
+    "meetings.save_minutes": (PROGRAM_PAGE, lambda w: f"/meetings/{a_meeting(w)}/items/"
+                                                      f"{w.item}/minutes",
+                              lambda w: {"notes": "Warga sepakat."}),
+    "meetings.show_screen": (PROGRAM_PAGE, lambda w: f"/meetings/{a_meeting(w)}/screen", None),
 }
 HTMX_GETS = {"voting.tally", "comments.discussion"}        # polled by htmx; a plain GET is only sent to the page
 CHECKS_PASSWORD = {("auth.login", "POST"), ("account.password", "POST"),
