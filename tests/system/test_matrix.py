@@ -30,6 +30,7 @@ that is not in that table.
 """
 import io
 import secrets
+from datetime import timedelta
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
@@ -54,7 +55,9 @@ from workflow.communities import imports, members
 from workflow.core.db import ENGINE_KEY, make_engine
 from workflow.demo import PASSWORD
 from workflow.drafting import coauthors
+from workflow.engine.dates import local_time
 from workflow.engine.processes import TEMPLATES, TRANSITION_LABELS
+from workflow.meetings import commands as meeting_commands
 from workflow.models import Ballot, Finding, Notification, User, Vote
 from workflow.notifications.models import REPLY
 from workflow.notifications.send import notify
@@ -229,8 +232,19 @@ EXPECTED = {
     "notifications.mark_read": {"POST": LOGGED_IN},         # the actor's own news
     "notifications.mark_all_read": {"POST": LOGGED_IN},
     "notifications.settings": {"GET": LOGGED_IN, "POST": LOGGED_IN},
-    "meetings.room_vote": {"POST": FACILITATOR},          # warga3, present
-    "meetings.save_minutes": {"POST": FACILITATOR},
+    # Meetings: the community's facilitators and administrators run them; members read them.
+    "meetings.new": {"GET": ROUND_SETUP},
+    "meetings.create": {"POST": ROUND_SETUP},
+    "meetings.show": {"GET": MEMBERS},
+    "meetings.ics": {"GET": MEMBERS},
+    "meetings.invitees": {"POST": ROUND_SETUP},
+    "meetings.open_meeting": {"POST": ROUND_SETUP},
+    "meetings.postpone": {"POST": ROUND_SETUP},
+    "meetings.close": {"POST": ROUND_SETUP},
+    "meetings.present": {"POST": ROUND_SETUP},
+    "meetings.guests": {"POST": ROUND_SETUP},
+    "meetings.room_vote": {"POST": ROUND_SETUP},          # warga3, present
+    "meetings.save_minutes": {"POST": ROUND_SETUP},
     "meetings.show_screen": {"GET": MEMBERS},
 }
 
@@ -265,7 +279,7 @@ def a_block(w) -> int:
     return vote.id
 
 
-def a_meeting(w) -> int:
+def a_hall(w) -> int:
     """An open meeting with the case's program on its agenda, warga1-3 present (arranged
     before the case); its agenda item in ``w.item``."""
     w.meeting, w.item = meeting_of(w.db, w.people, w.program)
@@ -307,6 +321,25 @@ def own_news(w) -> int:
     return news
 
 
+def a_meeting(w, path: str = "", opened: bool = False) -> str:
+    """A meeting of the locality round (arranged before the case), due now, and open when
+    ``opened``; its URL ending in ``path``."""
+    meeting = meeting_commands.schedule_meeting(w.db, w.people["pendamping"], LOCALITY_ROUND, {
+        **MEETING_FORM, "starts_at": tomorrow_local()}, utcnow())
+    meeting.starts_at = utcnow()   # due today on the village's clocks, whatever the hour
+    w.db.add(meeting)
+    w.db.commit()
+    if opened:
+        meeting_commands.open_meeting(w.db, w.people["pendamping"], meeting.id, utcnow())
+    return f"/meetings/{meeting.id}{path}"
+
+
+def tomorrow_local() -> str:
+    """A moment a day from now on the demo village's clocks, as the form writes it."""
+    return local_time(utcnow() + timedelta(days=1), "Asia/Jakarta").strftime("%Y-%m-%dT%H:%M")
+
+
+MEETING_FORM = {"title": "Musyawarah Dusun Krajan", "place": "Balai Desa", "programs": "1"}
 PEOPLE_CSV = b"name,username,role,dusun,gender,tags\nIbu Sri Wahyuni,,resident,,f,women\n"
 NEW_COMMUNITY = {"name": "Desa Mekarsari", "kind": "desa", "kecamatan": "Cibeber",
                  "kabupaten": "Cianjur", "timezone": "Asia/Jakarta", "complaint_address": ""}
@@ -431,13 +464,28 @@ TARGETS = {
                                     lambda w: {}),
     "notifications.settings": (None, lambda w: "/notifications/settings",
                                lambda w: {"kinds": "reply"}),
-    "meetings.room_vote": (PROGRAM_PAGE, lambda w: f"/meetings/{a_meeting(w)}/votes",
+    "meetings.new": (None, lambda w: f"/rounds/{LOCALITY_ROUND}/meetings/new", None),
+    "meetings.create": (None, lambda w: f"/rounds/{LOCALITY_ROUND}/meetings",
+                        lambda w: {**MEETING_FORM, "starts_at": tomorrow_local()}),
+    "meetings.show": (None, lambda w: a_meeting(w), None),
+    "meetings.ics": (None, lambda w: a_meeting(w, ".ics"), None),
+    "meetings.invitees": (None, lambda w: a_meeting(w, "/invitees"),
+                          lambda w: {"invitees": ["warga1", "warga2", "warga3"]}),
+    "meetings.open_meeting": (None, lambda w: a_meeting(w, "/open"), lambda w: {}),
+    "meetings.postpone": (None, lambda w: a_meeting(w, "/postpone"),
+                          lambda w: {"reason": "Hujan deras", "starts_at": tomorrow_local()}),
+    "meetings.close": (None, lambda w: a_meeting(w, "/close", opened=True), lambda w: {}),
+    "meetings.present": (None, lambda w: a_meeting(w, "/present", opened=True),
+                         lambda w: {"member": "warga3"}),
+    "meetings.guests": (None, lambda w: a_meeting(w, "/guests", opened=True),
+                        lambda w: {"name": "Pak Wartawan", "kind": "observer"}),
+    "meetings.room_vote": (PROGRAM_PAGE, lambda w: f"/meetings/{a_hall(w)}/votes",
                            lambda w: {"program": str(w.program), "voter": "warga3",
                                       "choice": "agree"}),
-    "meetings.save_minutes": (PROGRAM_PAGE, lambda w: f"/meetings/{a_meeting(w)}/items/"
+    "meetings.save_minutes": (PROGRAM_PAGE, lambda w: f"/meetings/{a_hall(w)}/items/"
                                                       f"{w.item}/minutes",
                               lambda w: {"notes": "Warga sepakat."}),
-    "meetings.show_screen": (PROGRAM_PAGE, lambda w: f"/meetings/{a_meeting(w)}/screen", None),
+    "meetings.show_screen": (PROGRAM_PAGE, lambda w: f"/meetings/{a_hall(w)}/screen", None),
 }
 HTMX_GETS = {"voting.tally", "comments.discussion"}        # polled by htmx; a plain GET is only sent to the page
 CHECKS_PASSWORD = {("auth.login", "POST"), ("account.password", "POST"),

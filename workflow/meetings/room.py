@@ -14,9 +14,10 @@ from sqlmodel import Session, select
 from workflow.core import audit
 from workflow.core.command import command
 from workflow.engine import ballots as voting
-from workflow.engine.processes import FACILITATOR, RESIDENT
+from workflow.engine.processes import RESIDENT
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean
+from workflow.meetings import queries
 from workflow.meetings.models import OPEN, AgendaItem, Invitee, Meeting
 from workflow.people.models import Membership, User
 from workflow.programs.models import Program
@@ -25,31 +26,23 @@ from workflow.voting.commands import store_room_vote
 from workflow.voting.models import Ballot, Vote
 from workflow.voting.queries import ballot_tally
 
-
-def _not_found() -> Refusal:
-    return Refusal("not_found", Reason(N_("There is no such meeting.")))
+RUNNER = "runner"   # the role load_meeting names for one who runs the meeting (queries.RUNNERS)
 
 
 def load_meeting(session: Session, meeting_id: int, user, lock: bool = False):
     """(meeting, round, the user's role in its community); not found for a non-member."""
-    query = select(Meeting).where(Meeting.id == meeting_id)
-    meeting = session.exec(query.with_for_update() if lock else query).first()
-    if meeting is None:
-        raise _not_found()
-    rnd = session.get(Round, meeting.round_id)
-    role = session.exec(select(Membership.role).where(
-        Membership.user_id == user.id, Membership.community_id == rnd.community_id,
-        Membership.active.is_(True))).first()
-    if role is None:
+    found = queries.find(session, meeting_id, user, lock=lock)
+    if found is None:
         # Outsiders learn nothing about the meeting, not even that it exists.
-        raise _not_found()
-    return meeting, rnd, role
+        raise Refusal("not_found", Reason(N_("That meeting does not exist.")))
+    return found.meeting, found.rnd, (RUNNER if found.runs(user) else found.role)
 
 
 def facilitated(session: Session, meeting_id: int, user, what: str, lock: bool = True):
-    """The meeting for its community's facilitator, else refused (``what``: the refusal)."""
+    """The meeting for one who runs it (its community's facilitator or administrator), else
+    refused with ``what``."""
     meeting, rnd, role = load_meeting(session, meeting_id, user, lock=lock)
-    if role != FACILITATOR:
+    if role != RUNNER:
         raise Refusal("forbidden", Reason(what))
     return meeting, rnd
 
@@ -170,7 +163,7 @@ def present_voters(session: Session, meeting: Meeting, rnd: Round, ballot_ids: l
 def items_part(session: Session, meeting: Meeting, rnd: Round, role: str | None) -> dict:
     """What templates/meetings/partial/items.html needs, in a fixed number of queries."""
     items = agenda(session, meeting, rnd)
-    facilitator = role == FACILITATOR
+    facilitator = role == RUNNER
     named = [i.ballot.id for i in items if i.ballot and not i.ballot.secret]
     return {"items": items, "is_facilitator": facilitator,
             "voting_open": facilitator and meeting.state == OPEN,

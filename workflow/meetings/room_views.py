@@ -1,26 +1,26 @@
 """The hall's routes: votes recorded in the room, the minutes per item, the projector.
 
-They live on the meetings blueprint; until the meeting page's module has one, this module
-holds it (workflow/web registers it).
+They live on the meetings blueprint (workflow/meetings/views.py); importing this module
+adds them to it.
 """
-from flask import Blueprint, g, redirect, request
+from flask import g, redirect, request, url_for
 from flask_babel import gettext
 
 from workflow.core.db import get_session
 from workflow.engine.reasons import Refusal
 from workflow.engine.text import is_number
 from workflow.meetings import minutes, room, screen
+from workflow.meetings.views import bp
 from workflow.web.extensions import htmx
 from workflow.web.login import login_required
 from workflow.web.render import field_errors, flash_done, now, refused, render
 
-bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 ITEMS = "meetings/partial/items.html"
 LIVE = "meetings/partial/screen_live.html"
 
 
 def meeting_url(meeting_id: int, anchor: str = "items") -> str:
-    return f"/meetings/{meeting_id}#{anchor}"
+    return url_for("meetings.show", meeting_id=meeting_id, _anchor=anchor)
 
 
 def _items(meeting_id: int, status: int = 200, **extra):
@@ -47,7 +47,7 @@ def _act(meeting_id: int, run, done: str):
     return redirect(meeting_url(meeting_id))
 
 
-@bp.post("/<id:meeting_id>/votes")
+@bp.post("/meetings/<id:meeting_id>/votes")
 @login_required
 def room_vote(meeting_id: int):
     """The facilitator records a present resident's choice on an agenda item's open vote."""
@@ -58,7 +58,7 @@ def room_vote(meeting_id: int):
         request.form.get("reason", ""), now()), done=gettext("The vote from the room is recorded."))
 
 
-@bp.post("/<id:meeting_id>/items/<id:item_id>/minutes")
+@bp.post("/meetings/<id:meeting_id>/items/<id:item_id>/minutes")
 @login_required
 def save_minutes(meeting_id: int, item_id: int):
     """The facilitator saves the minutes of one agenda item."""
@@ -67,7 +67,7 @@ def save_minutes(meeting_id: int, item_id: int):
         done=gettext("The minutes are saved."))
 
 
-@bp.get("/<id:meeting_id>/screen")
+@bp.get("/meetings/<id:meeting_id>/screen")
 @login_required
 def show_screen(meeting_id: int):
     """The projector view; ``?part=live`` is the fragment it polls."""

@@ -4,7 +4,7 @@ of the hall. Nothing secret: counts only, never a name beside a choice.
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from workflow.engine.ballots import as_fraction, quorum_needed
+from workflow.engine import quorum
 from workflow.meetings.models import Invitee, Meeting
 from workflow.meetings.room import agenda
 from workflow.rounds.models import Round
@@ -14,9 +14,9 @@ def meeting_quorum(session: Session, meeting: Meeting, rnd: Round) -> dict:
     """Present / invited against the round's quorum (one query); guests are not invitees."""
     invited, present = session.exec(select(func.count(Invitee.id), func.count(Invitee.present_at))
                                     .where(Invitee.meeting_id == meeting.id)).one()
-    needed = quorum_needed(invited, as_fraction(rnd.quorum))
-    return {"present": present, "invited": invited, "needed": needed,
-            "met": invited > 0 and present >= needed}
+    return {"present": present, "invited": invited,
+            "needed": quorum.needed(invited, rnd.quorum),
+            "met": quorum.quorum_met(present, invited, rnd.quorum)}
 
 
 def current_item(items: list):
