@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from tests.arrange import action, add_finding, arrange, draft_by, join, planning
 from tests.helpers import VALID_PROGRAM, utcnow
+from tests.meetings.hall import meeting_of
 from workflow.comments import commands as comment_commands
 from workflow.comments import facilitation
 from workflow.drafting import coauthors
@@ -81,6 +82,7 @@ PAGES = [
     Page("new-meeting", "/rounds/1/meetings/new", ("facilitator",)),
     Page("meeting-scheduled", "/meetings/{meeting_scheduled}", ("resident", "facilitator")),
     Page("meeting-open", "/meetings/{meeting_open}", ("resident", "facilitator")),
+    Page("meeting-screen", "/meetings/{meeting}/screen", ("resident", "facilitator")),
 ]
 
 
@@ -131,6 +133,9 @@ def arrange_village(db, users) -> dict:
     join(db, users, ids["organizing"], 3)
     ids["action"] = action(db, users, "action")
     ids.update(meetings(db, users, ids["voting"]))
+    # An open meeting deciding the voting program, eight residents present: the projector.
+    ids["meeting"], _item = meeting_of(db, users, ids["voting"],
+                                       present=tuple(f"warga{i}" for i in range(1, 9)))
     db.commit()
     return ids
 

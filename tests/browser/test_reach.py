@@ -42,7 +42,8 @@ MIN_TARGET = 44
 # Built without the database: the ids are those ``arrange_village`` returns on the demo.
 PLACEHOLDER = {"draft": 0, "proposed": 0, "voting": 0, "discussion": 0, "approved": 0,
                "implementation": 0, "assessment": 0, "consultation": 0, "recommended": 0,
-               "organizing": 0, "action": 0, "meeting_scheduled": 0, "meeting_open": 0}
+               "organizing": 0, "action": 0, "meeting_scheduled": 0, "meeting_open": 0,
+               "meeting": 0}
 CASES = [(role, name) for role, name, _ in pages_for(PLACEHOLDER)]
 # Words a phone cannot fit on one line: they must wrap inside their box, not widen the page.
 LONG_WORD = "Pemberdayaanmasyarakatdesasukamajuberkelanjutan" * 2

@@ -63,6 +63,7 @@ from tests.helpers import (
     login_as,
     utcnow,
 )
+from tests.meetings.hall import meeting_of
 from workflow import demo
 from workflow.assessment import commands as assessment
 from workflow.comments import commands as comment_commands
@@ -558,6 +559,20 @@ RECIPES = {
         fields={"next": NEXT},
         base=lambda w: ({"notification_id": w["notification"]}, {"next": "/notifications"})),
     "notifications.mark_all_read": Recipe(actors=("warga1", "warga2")),
+    # The hall: the facilitator records present residents' votes and writes the minutes.
+    "meetings.room_vote": Recipe(
+        actors=("pendamping", "warga5"), url={"meeting_id": int_url("meetings")},
+        fields={"program": from_world("programs"), "voter": USERNAME,
+                "choice": choice(*ALL_CHOICES), "reason": TEXT},
+        base=lambda w: ({"meeting_id": w["meeting"]["room"]},
+                        {"program": w["program"]["loc_voting"], "voter": "warga3",
+                         "choice": "agree"})),
+    "meetings.save_minutes": Recipe(
+        actors=("pendamping", "warga5"),
+        url={"meeting_id": int_url("meetings"), "item_id": int_url("items")},
+        fields={"notes": TEXT},
+        base=lambda w: ({"meeting_id": w["meeting"]["room"], "item_id": w["item"]},
+                        {"notes": "Warga sepakat."})),
     "notifications.settings": Recipe(
         actors=("warga1", "warga2"), fields={"kinds": choice(*NEWS_KINDS)},
         base=lambda w: ({}, {"kinds": "reply"})),
@@ -762,6 +777,9 @@ def _build_world(url: str) -> dict:
         db.commit()
         p["outsider"] = commands.create_program(db, outsider, rnd.id, VALID_PROGRAM, "",
                                                 now).id
+        # An open meeting with the voting program on its agenda, warga1-8 present.
+        meeting, item = meeting_of(db, people, p["loc_voting"],
+                                   present=tuple(f"warga{i}" for i in range(1, 9)))
         users = {u.username: u.id for u in db.exec(select(User))}
         seberang_id = seberang.id
         findings = sorted(db.exec(select(Finding.id)))
@@ -770,7 +788,7 @@ def _build_world(url: str) -> dict:
         news_of_warga1 = db.exec(select(Notification.id).where(
             Notification.user_id == users["warga1"]).order_by(Notification.id)).first()
         db.commit()
-        meetings = meetings_of_the_world(db, people)
+        meetings = {**meetings_of_the_world(db, people), "room": meeting}
     engine.dispose()  # SQLite: closing the last connection folds the WAL into the file
     return {
         "program": p, "programs": sorted(p.values()) + [0, MISSING_ID],
@@ -786,6 +804,7 @@ def _build_world(url: str) -> dict:
         "objection": objection, "votes": [objection, 0, MISSING_ID],
         "meeting": meetings, "meetings": sorted(meetings.values()) + [0, MISSING_ID],
         "tomorrow": tomorrow_local(),
+        "item": item, "items": [item, 0, MISSING_ID],
     }
 
 

@@ -49,6 +49,7 @@ from tests.helpers import (
     send,
     utcnow,
 )
+from tests.meetings.hall import meeting_of
 from workflow.comments import commands as comment_commands
 from workflow.communities import imports, members
 from workflow.core.db import ENGINE_KEY, make_engine
@@ -248,6 +249,9 @@ EXPECTED = {
     "meetings.close": {"POST": ROUND_SETUP},
     "meetings.present": {"POST": ROUND_SETUP},
     "meetings.guests": {"POST": ROUND_SETUP},
+    "meetings.room_vote": {"POST": ROUND_SETUP},          # warga3, present
+    "meetings.save_minutes": {"POST": ROUND_SETUP},
+    "meetings.show_screen": {"GET": MEMBERS},
 }
 
 # --- what each endpoint is asked, and with what --------------------------------------------
@@ -279,6 +283,13 @@ def a_block(w) -> int:
     w.db.add(vote)
     w.db.commit()
     return vote.id
+
+
+def a_hall(w) -> int:
+    """An open meeting with the case's program on its agenda, warga1-3 present (arranged
+    before the case); its agenda item in ``w.item``."""
+    w.meeting, w.item = meeting_of(w.db, w.people, w.program)
+    return w.meeting
 
 
 def deactivated(w, username: str) -> str:
@@ -481,6 +492,13 @@ TARGETS = {
                          lambda w: {"member": "warga3"}),
     "meetings.guests": (None, lambda w: a_meeting(w, "/guests", opened=True),
                         lambda w: {"name": "Pak Wartawan", "kind": "observer"}),
+    "meetings.room_vote": (PROGRAM_PAGE, lambda w: f"/meetings/{a_hall(w)}/votes",
+                           lambda w: {"program": str(w.program), "voter": "warga3",
+                                      "choice": "agree"}),
+    "meetings.save_minutes": (PROGRAM_PAGE, lambda w: f"/meetings/{a_hall(w)}/items/"
+                                                      f"{w.item}/minutes",
+                              lambda w: {"notes": "Warga sepakat."}),
+    "meetings.show_screen": (PROGRAM_PAGE, lambda w: f"/meetings/{a_hall(w)}/screen", None),
 }
 HTMX_GETS = {"voting.tally", "comments.discussion"}        # polled by htmx; a plain GET is only sent to the page
 CHECKS_PASSWORD = {("auth.login", "POST"), ("account.password", "POST"),

@@ -27,3 +27,4 @@ def within(text: str, limit: int, field: str) -> str:
     if len(text) > limit:
         raise Refusal("invalid", too_long(limit), {field: too_long(limit)})
     return text
+MINUTES = 8000          # the minutes (notulen) noted for one agenda item of a meeting

@@ -37,6 +37,12 @@ def _store_vote(session, ballot, voter_id, choice, reason, now, recorded_by=None
     return vote
 
 
+def store_room_vote(session, ballot, voter_id, choice, reason, now, recorded_by) -> Vote:
+    """Write a vote recorded in the room, replacing the voter's vote on ``ballot`` if any
+    (one person, one vote): for a command that made its own checks (meetings/room.py)."""
+    return _store_vote(session, ballot, voter_id, choice, reason, now, recorded_by=recorded_by)
+
+
 @command
 def cast_vote(session: Session, actor, program_id: int, choice: str, reason: str,
               now: datetime) -> Vote:
