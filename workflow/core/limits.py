@@ -27,3 +27,5 @@ def within(text: str, limit: int, field: str) -> str:
     if len(text) > limit:
         raise Refusal("invalid", too_long(limit), {field: too_long(limit)})
     return text
+ADDENDUM = 4000         # a correction to a locked meeting's record
+OFFICER = 120           # the chair's or the secretary's name: Meeting.chair's column
