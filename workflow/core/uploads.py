@@ -46,6 +46,12 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def plain_name(name: str) -> bool:
+    """Whether a sent file's name is a bare name: no folder, no "..", no control characters."""
+    return not (any(c in name for c in "/\\\0") or name.startswith(".")
+                or any(ord(c) < 32 for c in name))
+
+
 def read_limited(stream, limit: int = MAX_BYTES) -> bytes | None:
     """At most ``limit`` bytes of the stream; None when there is more."""
     data = stream.read(limit + 1)
@@ -77,6 +83,9 @@ def check(stream, field: str, types=(JPEG, PNG, PDF), limit: int = MAX_BYTES) ->
     else Refusal('invalid') at ``field`` saying why."""
     if stream is None:
         refuse(field, Reason(N_("Choose a file to send.")))
+    if not plain_name(getattr(stream, "filename", None) or ""):
+        # The name is never used; one that is a path (``../../x.png``) is someone's attempt.
+        refuse(field, Reason(N_("The file's name must be a plain name, without folders.")))
     data = read_limited(stream, limit)
     if data is None:
         refuse(field, Reason(N_("The file is too large: at most %(mb)s MB."), {"mb": limit // (1024 * 1024)}))
