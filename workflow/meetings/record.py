@@ -15,42 +15,12 @@ from workflow.communities.models import Community
 from workflow.core.audit import Event
 from workflow.engine import dates
 from workflow.engine.people import TAGS
-from workflow.engine.processes import FACILITATOR
 from workflow.meetings.models import Addendum, AgendaItem, Guest, Invitee, Meeting
+from workflow.meetings.queries import Found
 from workflow.people.models import Membership, User
 from workflow.programs.models import Program
 from workflow.rounds.models import Round
 from workflow.voting.models import Ballot
-
-
-@dataclass(frozen=True)
-class Scope:
-    """A meeting as someone sees it: its round, its community, their role there."""
-    meeting: Meeting
-    rnd: Round
-    community: Community
-    role: str
-
-    @property
-    def facilitates(self) -> bool:
-        return self.role == FACILITATOR
-
-
-def meeting_scope(session: Session, user, meeting_id: int, lock: bool = False) -> Scope | None:
-    """The meeting if ``user`` is an active member of its community (one query); None
-    otherwise, so outsiders learn nothing, not even that it exists."""
-    if user is None:
-        return None
-    query = (select(Meeting, Round, Community, Membership.role)
-             .join(Round, Round.id == Meeting.round_id)
-             .join(Community, Community.id == Round.community_id)
-             .join(Membership, (Membership.community_id == Community.id)
-                   & (Membership.user_id == user.id) & Membership.active.is_(True))
-             .where(Meeting.id == meeting_id))
-    if lock:
-        query = query.with_for_update(of=Meeting)
-    found = session.exec(query).first()
-    return Scope(*found) if found else None
 
 
 @dataclass
@@ -152,8 +122,8 @@ def _decisions(session: Session, meeting: Meeting, programs: dict, now: datetime
     return found
 
 
-def meeting_record(session: Session, scope: Scope, now: datetime) -> Record:
-    """Everything the berita acara prints, in six queries after the scope's."""
+def meeting_record(session: Session, scope: Found, now: datetime) -> Record:
+    """Everything the berita acara prints, in six queries after the one that found the meeting."""
     meeting = scope.meeting
     agenda = session.exec(select(AgendaItem, Program).join(Program, Program.id == AgendaItem.program_id)
                           .where(AgendaItem.meeting_id == meeting.id)

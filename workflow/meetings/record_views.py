@@ -4,50 +4,40 @@ import os
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, g, request, send_file, url_for
+from flask import abort, current_app, g, request, send_file, url_for
 from flask_babel import force_locale, gettext
 
 from workflow.core import uploads
 from workflow.core.db import get_session
 from workflow.engine import words
 from workflow.engine.reasons import Refusal
-from workflow.meetings import record, signed
+from workflow.meetings import queries, record, signed
+from workflow.meetings.views import bp
 from workflow.web.login import login_required
 from workflow.web.render import flash_done, go_to, now, refused, render
 
-# Until the meetings blueprint exists, the record's routes have their own.
-bp = Blueprint("meetings_record", __name__, url_prefix="/meetings")
 BERITA_ACARA, DAFTAR_HADIR = "meetings/berita_acara.html", "meetings/daftar_hadir.html"
 ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
 
-@bp.app_context_processor
-def record_helpers() -> dict:
-    """For the record part wherever the meeting page includes it: whether to offer its forms."""
-    def facilitates(meeting) -> bool:
-        scope = record.meeting_scope(get_session(), g.get("user"), meeting.id)
-        return scope is not None and scope.facilitates
-    return {"record_facilitates": facilitates}
-
-
-def _scope(meeting_id: int) -> record.Scope:
-    scope = record.meeting_scope(get_session(), g.user, meeting_id)
-    if scope is None:
+def _found(meeting_id: int) -> queries.Found:
+    found = queries.find(get_session(), meeting_id, g.user)
+    if found is None:
         abort(404)
-    return scope
+    return found
 
 
 def _upload_folder() -> str:
     return current_app.config.get("UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "uploads")
 
 
-def document_context(scope: record.Scope, moment: datetime) -> dict:
+def document_context(scope: queries.Found, moment: datetime) -> dict:
     """What the berita acara and the daftar hadir print: the record and its date in words."""
     rec = record.meeting_record(get_session(), scope, moment)
     held = rec.local(rec.meeting.opened_at or rec.meeting.starts_at)
     return dict(rec=rec, meeting=rec.meeting, held=held, day_words=words.date_in_words(held.date()),
                 day_short=words.short_date(held.date()), zone_name=ZONE_NAMES.get(rec.zone, ""),
-                number_words=words.number, facilitates=scope.facilitates)
+                number_words=words.number, runs=scope.runs(g.user))
 
 
 class StaticOnly:
@@ -68,21 +58,21 @@ class StaticOnly:
     __call__ = fetch
 
 
-@bp.get("/<id:meeting_id>/berita-acara")
+@bp.get("/meetings/<id:meeting_id>/berita-acara")
 @login_required
 def berita_acara(meeting_id: int):
     """The official minutes as an A4 page, in formal Indonesian whatever the UI language."""
-    scope = _scope(meeting_id)
+    scope = _found(meeting_id)
     with force_locale("id"):
         return render(BERITA_ACARA, **document_context(scope, now()), pdf=False)
 
 
-@bp.get("/<id:meeting_id>/berita-acara.pdf")
+@bp.get("/meetings/<id:meeting_id>/berita-acara.pdf")
 @login_required
 def berita_acara_pdf(meeting_id: int):
     """The same page as a PDF file, made by WeasyPrint without fetching anything outside."""
     from weasyprint import HTML
-    scope = _scope(meeting_id)
+    scope = _found(meeting_id)
     with force_locale("id"):
         html, _status = render(BERITA_ACARA, **document_context(scope, now()), pdf=True)
     pdf = HTML(string=html, base_url=request.host_url, url_fetcher=StaticOnly(current_app.static_folder)).write_pdf()
@@ -91,21 +81,21 @@ def berita_acara_pdf(meeting_id: int):
     return response
 
 
-@bp.get("/<id:meeting_id>/daftar-hadir")
+@bp.get("/meetings/<id:meeting_id>/daftar-hadir")
 @login_required
 def daftar_hadir(meeting_id: int):
     """The attendance sheet, a signature column per invitee, to print."""
-    scope = _scope(meeting_id)
+    scope = _found(meeting_id)
     with force_locale("id"):
         return render(DAFTAR_HADIR, **document_context(scope, now()))
 
 
 def _done(meeting_id: int, message: str):
     flash_done(message)
-    return go_to(url_for("meetings_record.berita_acara", meeting_id=meeting_id))
+    return go_to(url_for("meetings.show", meeting_id=meeting_id))
 
 
-@bp.post("/<id:meeting_id>/officers")
+@bp.post("/meetings/<id:meeting_id>/officers")
 @login_required
 def set_officers(meeting_id: int):
     """The facilitator names the chair and the secretary."""
@@ -117,7 +107,7 @@ def set_officers(meeting_id: int):
     return _done(meeting_id, gettext("The chair and the secretary are saved."))
 
 
-@bp.post("/<id:meeting_id>/scan")
+@bp.post("/meetings/<id:meeting_id>/scan")
 @login_required
 def upload_scan(meeting_id: int):
     """The facilitator attaches the signed sheet, which locks the meeting."""
@@ -129,11 +119,11 @@ def upload_scan(meeting_id: int):
     return _done(meeting_id, gettext("The signed record is attached; the meeting is locked."))
 
 
-@bp.get("/<id:meeting_id>/scan")
+@bp.get("/meetings/<id:meeting_id>/scan")
 @login_required
 def scan(meeting_id: int):
     """The signed sheet, to members only, as the type it was checked to be."""
-    meeting = _scope(meeting_id).meeting
+    meeting = _found(meeting_id).meeting
     if not meeting.scan_name:
         abort(404)
     path = uploads.path_of(_upload_folder(), meeting.scan_name)
@@ -145,7 +135,7 @@ def scan(meeting_id: int):
     return response
 
 
-@bp.post("/<id:meeting_id>/addenda")
+@bp.post("/meetings/<id:meeting_id>/addenda")
 @login_required
 def add_addendum(meeting_id: int):
     """The facilitator corrects the locked record with an addendum."""

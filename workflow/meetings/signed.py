@@ -13,22 +13,10 @@ from workflow.core import audit, limits, uploads
 from workflow.core.command import command
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean
+from workflow.meetings.commands import running
 from workflow.meetings.models import CLOSED, LOCKED, Addendum, Meeting
-from workflow.meetings.record import Scope, meeting_scope
 
-NOT_FOUND = Reason(N_("That meeting does not exist."))
-NOT_FACILITATOR = Reason(N_("Only the community's facilitator may do this."))
 ALREADY_LOCKED = Reason(N_("The meeting is locked: its signed record is attached. Add an addendum instead."))
-
-
-def _facilitated(session: Session, actor, meeting_id: int) -> Scope:
-    """The locked meeting if the actor facilitates its community; else the refusal."""
-    scope = meeting_scope(session, actor, meeting_id, lock=True)
-    if scope is None:
-        raise Refusal("not_found", NOT_FOUND)
-    if not scope.facilitates:
-        raise Refusal("forbidden", NOT_FACILITATOR)
-    return scope
 
 
 def _changed(session: Session, meeting: Meeting) -> None:
@@ -39,7 +27,7 @@ def _changed(session: Session, meeting: Meeting) -> None:
 @command
 def set_officers(session: Session, actor, meeting_id: int, chair, secretary, now: datetime) -> Meeting:
     """Name the chair (pimpinan musyawarah) and the secretary (notulis) of the record."""
-    meeting = _facilitated(session, actor, meeting_id).meeting
+    meeting = running(session, actor, meeting_id).meeting
     if meeting.state == LOCKED:
         raise Refusal("conflict", ALREADY_LOCKED)
     names = {"chair": clean(chair), "secretary": clean(secretary)}
@@ -69,7 +57,7 @@ def upload_scan(session: Session, actor, meeting_id: int, stream, folder: str, n
 @command
 def _attach_scan(session: Session, actor, meeting_id: int, stream, folder: str, now: datetime,
                  stored: list) -> Meeting:
-    meeting = _facilitated(session, actor, meeting_id).meeting
+    meeting = running(session, actor, meeting_id).meeting
     if meeting.state == LOCKED:
         raise Refusal("conflict", Reason(N_("The signed record is already attached; the meeting is locked.")))
     if meeting.state != CLOSED:
@@ -91,7 +79,7 @@ def _attach_scan(session: Session, actor, meeting_id: int, stream, folder: str, 
 @command
 def add_addendum(session: Session, actor, meeting_id: int, body, now: datetime) -> Addendum:
     """A correction to the locked record: its own row and its own event."""
-    meeting = _facilitated(session, actor, meeting_id).meeting
+    meeting = running(session, actor, meeting_id).meeting
     if meeting.state != LOCKED:
         raise Refusal("conflict", Reason(N_("An addendum is for a locked record; until then, "
                                             "correct the minutes themselves.")))

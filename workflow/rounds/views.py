@@ -7,6 +7,7 @@ from workflow.core.db import get_session
 from workflow.engine.diagram import layout
 from workflow.engine.processes import TEMPLATES
 from workflow.engine.reasons import Refusal
+from workflow.meetings import queries as meetings
 from workflow.people.passwords import role_in
 from workflow.rounds import commands, queries
 from workflow.rounds.models import Round
@@ -20,7 +21,8 @@ bp = Blueprint("rounds", __name__)
 @login_required
 def home():
     """The user's communities and rounds, with programs grouped by state."""
-    return render("rounds/home.html", board=queries.home_board(get_session(), g.user.id))
+    return render("rounds/home.html", board=queries.home_board(get_session(), g.user.id),
+                  meetings=meetings.upcoming_for(get_session(), g.user.id))
 
 
 def _member_round(round_id: int):
@@ -38,7 +40,9 @@ def board(round_id: int):
     rnd, community, groups = _member_round(round_id)
     return render("rounds/board.html", rnd=rnd, community=community, groups=groups,
                   diagram=layout(TEMPLATES[rnd.template]), statuses=queries.STATUSES,
-                  role=role_in(get_session(), g.user.id, community.id))
+                  role=role_in(get_session(), g.user.id, community.id),
+                  meetings=meetings.of_round(get_session(), rnd.id),
+                  meeting_states=meetings.STATE_LABELS)
 
 
 def _new_page(community: Community, status=200, form=None, errors=None, message=None):

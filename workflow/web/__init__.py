@@ -221,7 +221,8 @@ def init_app(app) -> None:
     from workflow.communities import views as communities
     from workflow.drafting import views as drafting
     from workflow.glossary import views as glossary_views
-    from workflow.meetings import record_views as meetings_record
+    from workflow.meetings import record_views  # noqa: F401 (record_views: its routes on meetings.bp)
+    from workflow.meetings import views as meetings
     from workflow.notifications import views as notifications
     from workflow.organizing import views as organizing
     from workflow.people import views as people
@@ -251,5 +252,5 @@ def init_app(app) -> None:
     # the people feature's two, auth and account, keep their older names).
     for blueprint in (people.auth, people.account, communities.bp, rounds.bp, glossary_views.bp, programs.bp,
                       voting.bp, comments.bp, drafting.bp, assessment.bp, organizing.bp, api.bp,
-                      notifications.bp, assets.bp, meetings_record.bp):
+                      notifications.bp, meetings.bp, assets.bp):
         app.register_blueprint(blueprint)
