@@ -30,6 +30,7 @@ that is not in that table.
 """
 import io
 import secrets
+import tempfile
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
@@ -48,12 +49,14 @@ from tests.helpers import (
     send,
     utcnow,
 )
+from tests.meetings.record_arrange import held_meeting
 from workflow.comments import commands as comment_commands
 from workflow.communities import imports, members
 from workflow.core.db import ENGINE_KEY, make_engine
 from workflow.demo import PASSWORD
 from workflow.drafting import coauthors
 from workflow.engine.processes import TEMPLATES, TRANSITION_LABELS
+from workflow.meetings import signed
 from workflow.models import Ballot, Finding, Notification, User, Vote
 from workflow.notifications.models import REPLY
 from workflow.notifications.send import notify
@@ -228,6 +231,14 @@ EXPECTED = {
     "notifications.mark_read": {"POST": LOGGED_IN},         # the actor's own news
     "notifications.mark_all_read": {"POST": LOGGED_IN},
     "notifications.settings": {"GET": LOGGED_IN, "POST": LOGGED_IN},
+    # The meeting's record: members read it; the facilitator (and the community's admin) writes it.
+    "meetings.berita_acara": {"GET": MEMBERS},
+    "meetings.berita_acara_pdf": {"GET": MEMBERS},
+    "meetings.daftar_hadir": {"GET": MEMBERS},
+    "meetings.set_officers": {"POST": ROUND_SETUP},
+    "meetings.upload_scan": {"POST": ROUND_SETUP},
+    "meetings.scan": {"GET": MEMBERS},
+    "meetings.add_addendum": {"POST": ROUND_SETUP},
 }
 
 # --- what each endpoint is asked, and with what --------------------------------------------
@@ -296,6 +307,18 @@ def own_news(w) -> int:
     return news
 
 
+def a_meeting(w, path: str, locked: bool = False) -> str:
+    """A closed meeting of the demo village (arranged before the case), locked by a signed
+    PDF when ``locked``, its files in a folder of the case's own; its URL ending in ``path``."""
+    w.app.config["UPLOAD_FOLDER"] = tempfile.mkdtemp(prefix="uploads-")
+    meeting_id = held_meeting(w.db, w.people, decide=False)
+    if locked:
+        signed.upload_scan(w.db, w.people["pendamping"], meeting_id, io.BytesIO(SIGNED_PDF),
+                           w.app.config["UPLOAD_FOLDER"], utcnow())
+    return f"/meetings/{meeting_id}{path}"
+
+
+SIGNED_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PEOPLE_CSV = b"name,username,role,dusun,gender,tags\nIbu Sri Wahyuni,,resident,,f,women\n"
 NEW_COMMUNITY = {"name": "Desa Mekarsari", "kind": "desa", "kecamatan": "Cibeber",
                  "kabupaten": "Cianjur", "timezone": "Asia/Jakarta", "complaint_address": ""}
@@ -420,6 +443,16 @@ TARGETS = {
                                     lambda w: {}),
     "notifications.settings": (None, lambda w: "/notifications/settings",
                                lambda w: {"kinds": "reply"}),
+    "meetings.berita_acara": (None, lambda w: a_meeting(w, "/berita-acara"), None),
+    "meetings.berita_acara_pdf": (None, lambda w: a_meeting(w, "/berita-acara.pdf"), None),
+    "meetings.daftar_hadir": (None, lambda w: a_meeting(w, "/daftar-hadir"), None),
+    "meetings.set_officers": (None, lambda w: a_meeting(w, "/officers"),
+                              lambda w: {"chair": "Bapak Ketua BPD", "secretary": "Ibu Nur"}),
+    "meetings.upload_scan": (None, lambda w: a_meeting(w, "/scan"),
+                             lambda w: {"scan": (io.BytesIO(SIGNED_PDF), "berita-acara.pdf")}),
+    "meetings.scan": (None, lambda w: a_meeting(w, "/scan", locked=True), None),
+    "meetings.add_addendum": (None, lambda w: a_meeting(w, "/addenda", locked=True),
+                              lambda w: {"body": "Ralat: rapat dimulai pukul 09.30."}),
 }
 HTMX_GETS = {"voting.tally", "comments.discussion"}        # polled by htmx; a plain GET is only sent to the page
 CHECKS_PASSWORD = {("auth.login", "POST"), ("account.password", "POST"),
@@ -608,7 +641,7 @@ def test_matrix(endpoint, method, step, actor, request, monkeypatch, client, db,
         else:
             response = send(client, url, token, form_of(world))
         got = outcome(response, url)
-        body = response.get_data(as_text=True)
+        body = response.get_data().decode(errors="replace")  # a PDF is no UTF-8
         detail = f"{response.status_code} {body[:300]!r}"
     except Exception as error:  # TESTING propagates a 500 as the exception itself
         got, body, detail = "error", "", repr(error)
