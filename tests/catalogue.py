@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from tests.arrange import action, add_finding, arrange, draft_by, join, planning
 from tests.helpers import VALID_PROGRAM, utcnow
+from tests.meetings.record_arrange import held_meeting
 from workflow.comments import commands as comment_commands
 from workflow.comments import facilitation
 from workflow.drafting import coauthors
@@ -72,6 +73,8 @@ PAGES = [
     Page("glossary", "/glossary", ("anonymous", "resident")),
     Page("notifications", "/notifications", MEMBERS),
     Page("notification-settings", "/notifications/settings", ("resident",)),
+    Page("berita-acara", "/meetings/{meeting}/berita-acara", ("resident", "facilitator")),
+    Page("daftar-hadir", "/meetings/{meeting}/daftar-hadir", ("resident",)),
 ]
 
 
@@ -121,6 +124,8 @@ def arrange_village(db, users) -> dict:
     ids["organizing"] = action(db, users, "organizing")
     join(db, users, ids["organizing"], 3)
     ids["action"] = action(db, users, "action")
+    # A closed meeting with its roll and a guest, for the berita acara and the daftar hadir.
+    ids["meeting"] = held_meeting(db, users, decide=False)
     db.commit()
     return ids
 
