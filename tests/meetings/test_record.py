@@ -105,3 +105,15 @@ def test_the_berita_acara_loads_in_a_fixed_number_of_queries(app, client, db, pe
     with counted(app) as statements:
         assert client.get(f"/meetings/{meeting_id}/berita-acara").status_code == 200
     assert len(statements) <= 12, statements
+
+
+def test_the_meeting_page_offers_the_record_to_its_readers_and_the_forms_to_the_facilitator(client, db, people):
+    meeting_id = held_meeting(db, people, decide=False)
+    login_as(client, people["pendamping"])
+    page = client.get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    for action in ("berita-acara", "berita-acara-pdf", "daftar-hadir", "set-officers", "upload-scan"):
+        assert f'data-action="{action}"' in page
+    assert 'enctype="multipart/form-data"' in page
+    login_as(client, people["warga5"])
+    page = client.get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    assert 'data-action="berita-acara"' in page and 'data-action="upload-scan"' not in page
