@@ -8,6 +8,7 @@ names into paths. The accessibility, small-screen, page-weight and HTML checks a
 from here, so a page added to the service is added once, here, and every check sees it.
 """
 from dataclasses import dataclass
+from datetime import timedelta
 
 from tests.arrange import action, add_finding, arrange, draft_by, join, planning
 from tests.helpers import VALID_PROGRAM, utcnow
@@ -16,6 +17,9 @@ from workflow.comments import commands as comment_commands
 from workflow.comments import facilitation
 from workflow.drafting import coauthors
 from workflow.drafting import commands as drafting
+from workflow.meetings import commands as meeting_commands
+from workflow.meetings import roll as meeting_roll
+from workflow.meetings.models import Meeting
 from workflow.programs import commands
 from workflow.voting import commands as voting_commands
 
@@ -75,6 +79,9 @@ PAGES = [
     Page("notification-settings", "/notifications/settings", ("resident",)),
     Page("berita-acara", "/meetings/{meeting}/berita-acara", ("resident", "facilitator")),
     Page("daftar-hadir", "/meetings/{meeting}/daftar-hadir", ("resident",)),
+    Page("new-meeting", "/rounds/1/meetings/new", ("facilitator",)),
+    Page("meeting-scheduled", "/meetings/{meeting_scheduled}", ("resident", "facilitator")),
+    Page("meeting-open", "/meetings/{meeting_open}", ("resident", "facilitator")),
 ]
 
 
@@ -126,8 +133,28 @@ def arrange_village(db, users) -> dict:
     ids["action"] = action(db, users, "action")
     # A closed meeting with its roll and a guest, for the berita acara and the daftar hadir.
     ids["meeting"] = held_meeting(db, users, decide=False)
+    ids.update(meetings(db, users, ids["voting"]))
     db.commit()
     return ids
+
+
+def meetings(db, users, program_id: int) -> dict:
+    """A scheduled meeting with a program on its agenda, and one open with its roll taken
+    in part, a guest and an observer."""
+    starts = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    made = {}
+    for key in ("meeting_scheduled", "meeting_open"):
+        made[key] = meeting_commands.schedule_meeting(db, users["pendamping"], 1, {
+            "title": "Musyawarah Dusun Krajan", "starts_at": starts, "place": "Balai Desa",
+            "programs": str(program_id)}, utcnow()).id
+    opened = db.get(Meeting, made["meeting_open"])
+    meeting_commands.open_meeting(db, users["pendamping"], opened.id, opened.starts_at)
+    for i in range(1, 8):
+        meeting_roll.toggle_present(db, users["pendamping"], opened.id, f"warga{i}", opened.starts_at)
+    for name, kind in (("Pak Wartawan", "observer"), ("Bu Camat", "guest")):
+        meeting_roll.add_guest(db, users["pendamping"], opened.id, {"name": name, "kind": kind},
+                               opened.starts_at)
+    return made
 
 
 def pages_for(ids: dict) -> list:

@@ -9,13 +9,15 @@ from sqlmodel import SQLModel
 
 from tests.arrange import arrange
 from tests.core.test_uploads import PDF as SIGNED_PDF
-from tests.helpers import PROGRAM, utcnow
+from tests.helpers import LOCALITY_ROUND, PROGRAM, utcnow
 from tests.meetings.record_arrange import held_meeting
 from workflow.assessment import commands as assessment
 from workflow.comments import commands as comment_commands
 from workflow.comments import facilitation
 from workflow.core import audit, personal
 from workflow.drafting import coauthors
+from workflow.meetings import commands as meeting_commands
+from workflow.meetings import roll as meeting_roll
 from workflow.meetings import signed
 from workflow.notifications import commands as notification_settings
 from workflow.notifications.models import KINDS, REPLY, VOTE_OPENED
@@ -97,6 +99,12 @@ def leave_a_trace_everywhere(db, users, app):
     meeting_id = held_meeting(db, users, decide=False)
     signed.upload_scan(db, pendamping, meeting_id, io.BytesIO(SIGNED_PDF), tempfile.mkdtemp(), now)
     signed.add_addendum(db, pendamping, meeting_id, "Ralat: dimulai pukul 09.30.", now)
+    # A meeting the facilitator scheduled, with warga1 on its roll (marked by the facilitator).
+    meeting = meeting_commands.schedule_meeting(db, pendamping, LOCALITY_ROUND, {
+        "title": "Musyawarah", "starts_at": (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        "place": "Balai Desa"}, now)
+    meeting_commands.open_meeting(db, pendamping, meeting.id, meeting.starts_at)
+    meeting_roll.toggle_present(db, pendamping, meeting.id, warga.username, meeting.starts_at)
     for person in (warga, pendamping):
         logins.record_attempt(db, person.username, "127.0.0.1", now, succeeded=True)
         logins.start_session(db, person, now)

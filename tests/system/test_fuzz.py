@@ -73,9 +73,11 @@ from workflow.core import audit
 from workflow.core.db import ENGINE_KEY, make_engine
 from workflow.drafting import coauthors
 from workflow.engine.ballots import CHOICES
-from workflow.engine.dates import ZONES
+from workflow.engine.dates import ZONES, local_time
 from workflow.engine.people import TAGS
 from workflow.engine.processes import STATE_LABELS, TEMPLATES, TRANSITION_LABELS
+from workflow.meetings import commands as meeting_commands
+from workflow.meetings.models import GUEST_KINDS
 from workflow.models import Community, Dusun, Finding, Membership, Notification, Round, User, Vote
 from workflow.notifications.models import KINDS as NEWS_KINDS
 from workflow.organizing import commands as organizing
@@ -245,6 +247,12 @@ USERNAME = Kind(lambda w: st.one_of(st.sampled_from(w["usernames"]),
                                                      "wаrga1", "deleted-1", "x" * 65]),
                                     HOSTILE), NASTY_STRINGS)
 NEXT = Kind(lambda w: st.one_of(st.sampled_from(NASTY_NEXT), HOSTILE), NASTY_NEXT)
+# A meeting's time as <input type="datetime-local"> sends it, and spoiled ones.
+MOMENT = Kind(lambda w: st.one_of(st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M")),
+                                  st.sampled_from(NASTY_DATES + ("0001-01-01T00:00",
+                                                                 "9999-12-31T23:59",
+                                                                 "2027-03-10T24:00")),
+                                  HOSTILE), NASTY_STRINGS)
 STATE = choice(*STATE_LABELS)
 FLAG = choice("on", "true", "1", "off", "0", "")
 KEY = Kind(lambda w: st.one_of(st.text(UNICODE, max_size=70),
@@ -577,6 +585,44 @@ RECIPES = {
         actors=("pendamping", "warga1"), url={"meeting_id": int_url("meetings")},
         fields={"body": TEXT},
         base=lambda w: ({"meeting_id": w["meeting"]["locked"]}, {"body": "Ralat: rapat dimulai pukul 09.30."})),
+    # Meetings (the world's "meeting" pool): each step's finals use meetings of their own,
+    # so a nasty value the check lets through (a reason "a\x00b") cannot spend them.
+    "meetings.create": Recipe(
+        actors=("pendamping", "warga1"), url={"round_id": int_url("rounds")},
+        fields={"title": TEXT, "starts_at": MOMENT, "place": TEXT,
+                "programs": from_world("programs")},
+        base=lambda w: ({"round_id": LOCALITY_ROUND}, {
+            "title": "Musyawarah Dusun", "starts_at": w["tomorrow"], "place": "Balai Desa",
+            "programs": str(w["program"]["loc_discussion"])})),
+    "meetings.invitees": Recipe(
+        actors=("pendamping", "warga1"), url={"meeting_id": int_url("meetings")},
+        fields={"invitees": USERNAME},
+        base=lambda w: ({"meeting_id": w["meeting"]["invitees"]}, {"invitees": "warga3"})),
+    "meetings.open_meeting": Recipe(
+        actors=("pendamping", "warga1"), url={"meeting_id": int_url("meetings")},
+        base=lambda w: ({"meeting_id": w["meeting"]["scheduled"]}, {}),
+        finals=lambda w: [({"meeting_id": w["meeting"][k]}, {}) for k in ("open_a", "open_b")]),
+    "meetings.postpone": Recipe(
+        actors=("pendamping", "warga1"), url={"meeting_id": int_url("meetings")},
+        fields={"reason": TEXT, "starts_at": MOMENT},
+        base=lambda w: ({"meeting_id": w["meeting"]["postpone"]},
+                        {"reason": "Hujan deras", "starts_at": w["tomorrow"]}),
+        finals=lambda w: [({"meeting_id": w["meeting"][k]},
+                           {"reason": "Hujan deras", "starts_at": w["tomorrow"]})
+                          for k in ("postpone_a", "postpone_b")]),
+    "meetings.close": Recipe(
+        actors=("pendamping", "warga1"), url={"meeting_id": int_url("meetings")},
+        base=lambda w: ({"meeting_id": w["meeting"]["in_session"]}, {}),
+        finals=lambda w: [({"meeting_id": w["meeting"][k]}, {}) for k in ("close_a", "close_b")]),
+    "meetings.present": Recipe(
+        actors=("pendamping", "warga1"), url={"meeting_id": int_url("meetings")},
+        fields={"member": USERNAME},
+        base=lambda w: ({"meeting_id": w["meeting"]["in_session"]}, {"member": "warga3"})),
+    "meetings.guests": Recipe(
+        actors=("pendamping", "warga1"), url={"meeting_id": int_url("meetings")},
+        fields={"name": TEXT, "kind": choice(*GUEST_KINDS)},
+        base=lambda w: ({"meeting_id": w["meeting"]["in_session"]},
+                        {"name": "Pak Wartawan", "kind": "observer"})),
 }
 
 
@@ -741,6 +787,7 @@ def _build_world(url: str) -> dict:
         news_of_warga1 = db.exec(select(Notification.id).where(
             Notification.user_id == users["warga1"]).order_by(Notification.id)).first()
         db.commit()
+        meetings.update(meetings_of_the_world(db, people))
     engine.dispose()  # SQLite: closing the last connection folds the WAL into the file
     return {
         "program": p, "programs": sorted(p.values()) + [0, MISSING_ID],
@@ -755,7 +802,31 @@ def _build_world(url: str) -> dict:
         "comment": said, "comments": sorted(said.values()) + [0, MISSING_ID],
         "objection": objection, "votes": [objection, 0, MISSING_ID],
         "meeting": meetings, "meetings": sorted(meetings.values()) + [0, MISSING_ID],
+        "tomorrow": tomorrow_local(),
     }
+
+
+def tomorrow_local() -> str:
+    """A day from now on the demo village's clocks, as the meeting form writes it."""
+    return local_time(utcnow() + timedelta(days=1), "Asia/Jakarta").strftime("%Y-%m-%dT%H:%M")
+
+
+def meetings_of_the_world(db, people) -> dict:
+    """Meetings of the locality round, due today, in the states the meeting routes need;
+    the first (id 1, which "0001" in a URL reaches) is left alone."""
+    made = {}
+    for key in ("untouched", "invitees", "scheduled", "open_a", "open_b", "postpone",
+                "postpone_a", "postpone_b", "in_session", "close_a", "close_b"):
+        meeting = meeting_commands.schedule_meeting(db, people["pendamping"], LOCALITY_ROUND, {
+            "title": f"Musyawarah {key}", "starts_at": tomorrow_local(), "place": "Balai Desa"},
+            utcnow())
+        meeting.starts_at = utcnow()   # due today on the village's clocks
+        db.add(meeting)
+        db.commit()
+        if key in ("in_session", "close_a", "close_b"):
+            meeting_commands.open_meeting(db, people["pendamping"], meeting.id, utcnow())
+        made[key] = meeting.id
+    return made
 
 
 @pytest.fixture(scope="session")

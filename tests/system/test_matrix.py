@@ -31,6 +31,7 @@ that is not in that table.
 import io
 import secrets
 import tempfile
+from datetime import timedelta
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
@@ -55,7 +56,9 @@ from workflow.communities import imports, members
 from workflow.core.db import ENGINE_KEY, make_engine
 from workflow.demo import PASSWORD
 from workflow.drafting import coauthors
+from workflow.engine.dates import local_time
 from workflow.engine.processes import TEMPLATES, TRANSITION_LABELS
+from workflow.meetings import commands as meeting_commands
 from workflow.meetings import signed
 from workflow.models import Ballot, Finding, Notification, User, Vote
 from workflow.notifications.models import REPLY
@@ -239,6 +242,17 @@ EXPECTED = {
     "meetings.upload_scan": {"POST": ROUND_SETUP},
     "meetings.scan": {"GET": MEMBERS},
     "meetings.add_addendum": {"POST": ROUND_SETUP},
+    # Meetings: the community's facilitators and administrators run them; members read them.
+    "meetings.new": {"GET": ROUND_SETUP},
+    "meetings.create": {"POST": ROUND_SETUP},
+    "meetings.show": {"GET": MEMBERS},
+    "meetings.ics": {"GET": MEMBERS},
+    "meetings.invitees": {"POST": ROUND_SETUP},
+    "meetings.open_meeting": {"POST": ROUND_SETUP},
+    "meetings.postpone": {"POST": ROUND_SETUP},
+    "meetings.close": {"POST": ROUND_SETUP},
+    "meetings.present": {"POST": ROUND_SETUP},
+    "meetings.guests": {"POST": ROUND_SETUP},
 }
 
 # --- what each endpoint is asked, and with what --------------------------------------------
@@ -307,7 +321,7 @@ def own_news(w) -> int:
     return news
 
 
-def a_meeting(w, path: str, locked: bool = False) -> str:
+def a_record(w, path: str, locked: bool = False) -> str:
     """A closed meeting of the demo village (arranged before the case), locked by a signed
     PDF when ``locked``, its files in a folder of the case's own; its URL ending in ``path``."""
     w.app.config["UPLOAD_FOLDER"] = tempfile.mkdtemp(prefix="uploads-")
@@ -319,6 +333,27 @@ def a_meeting(w, path: str, locked: bool = False) -> str:
 
 
 SIGNED_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def a_meeting(w, path: str = "", opened: bool = False) -> str:
+    """A meeting of the locality round (arranged before the case), due now, and open when
+    ``opened``; its URL ending in ``path``."""
+    meeting = meeting_commands.schedule_meeting(w.db, w.people["pendamping"], LOCALITY_ROUND, {
+        **MEETING_FORM, "starts_at": tomorrow_local()}, utcnow())
+    meeting.starts_at = utcnow()   # due today on the village's clocks, whatever the hour
+    w.db.add(meeting)
+    w.db.commit()
+    if opened:
+        meeting_commands.open_meeting(w.db, w.people["pendamping"], meeting.id, utcnow())
+    return f"/meetings/{meeting.id}{path}"
+
+
+def tomorrow_local() -> str:
+    """A moment a day from now on the demo village's clocks, as the form writes it."""
+    return local_time(utcnow() + timedelta(days=1), "Asia/Jakarta").strftime("%Y-%m-%dT%H:%M")
+
+
+MEETING_FORM = {"title": "Musyawarah Dusun Krajan", "place": "Balai Desa", "programs": "1"}
 PEOPLE_CSV = b"name,username,role,dusun,gender,tags\nIbu Sri Wahyuni,,resident,,f,women\n"
 NEW_COMMUNITY = {"name": "Desa Mekarsari", "kind": "desa", "kecamatan": "Cibeber",
                  "kabupaten": "Cianjur", "timezone": "Asia/Jakarta", "complaint_address": ""}
@@ -443,16 +478,31 @@ TARGETS = {
                                     lambda w: {}),
     "notifications.settings": (None, lambda w: "/notifications/settings",
                                lambda w: {"kinds": "reply"}),
-    "meetings.berita_acara": (None, lambda w: a_meeting(w, "/berita-acara"), None),
-    "meetings.berita_acara_pdf": (None, lambda w: a_meeting(w, "/berita-acara.pdf"), None),
-    "meetings.daftar_hadir": (None, lambda w: a_meeting(w, "/daftar-hadir"), None),
-    "meetings.set_officers": (None, lambda w: a_meeting(w, "/officers"),
+    "meetings.berita_acara": (None, lambda w: a_record(w, "/berita-acara"), None),
+    "meetings.berita_acara_pdf": (None, lambda w: a_record(w, "/berita-acara.pdf"), None),
+    "meetings.daftar_hadir": (None, lambda w: a_record(w, "/daftar-hadir"), None),
+    "meetings.set_officers": (None, lambda w: a_record(w, "/officers"),
                               lambda w: {"chair": "Bapak Ketua BPD", "secretary": "Ibu Nur"}),
-    "meetings.upload_scan": (None, lambda w: a_meeting(w, "/scan"),
+    "meetings.upload_scan": (None, lambda w: a_record(w, "/scan"),
                              lambda w: {"scan": (io.BytesIO(SIGNED_PDF), "berita-acara.pdf")}),
-    "meetings.scan": (None, lambda w: a_meeting(w, "/scan", locked=True), None),
-    "meetings.add_addendum": (None, lambda w: a_meeting(w, "/addenda", locked=True),
+    "meetings.scan": (None, lambda w: a_record(w, "/scan", locked=True), None),
+    "meetings.add_addendum": (None, lambda w: a_record(w, "/addenda", locked=True),
                               lambda w: {"body": "Ralat: rapat dimulai pukul 09.30."}),
+    "meetings.new": (None, lambda w: f"/rounds/{LOCALITY_ROUND}/meetings/new", None),
+    "meetings.create": (None, lambda w: f"/rounds/{LOCALITY_ROUND}/meetings",
+                        lambda w: {**MEETING_FORM, "starts_at": tomorrow_local()}),
+    "meetings.show": (None, lambda w: a_meeting(w), None),
+    "meetings.ics": (None, lambda w: a_meeting(w, ".ics"), None),
+    "meetings.invitees": (None, lambda w: a_meeting(w, "/invitees"),
+                          lambda w: {"invitees": ["warga1", "warga2", "warga3"]}),
+    "meetings.open_meeting": (None, lambda w: a_meeting(w, "/open"), lambda w: {}),
+    "meetings.postpone": (None, lambda w: a_meeting(w, "/postpone"),
+                          lambda w: {"reason": "Hujan deras", "starts_at": tomorrow_local()}),
+    "meetings.close": (None, lambda w: a_meeting(w, "/close", opened=True), lambda w: {}),
+    "meetings.present": (None, lambda w: a_meeting(w, "/present", opened=True),
+                         lambda w: {"member": "warga3"}),
+    "meetings.guests": (None, lambda w: a_meeting(w, "/guests", opened=True),
+                        lambda w: {"name": "Pak Wartawan", "kind": "observer"}),
 }
 HTMX_GETS = {"voting.tally", "comments.discussion"}        # polled by htmx; a plain GET is only sent to the page
 CHECKS_PASSWORD = {("auth.login", "POST"), ("account.password", "POST"),

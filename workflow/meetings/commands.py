@@ -59,11 +59,11 @@ def read_moment(fields: Fields, name: str, zone_name: str, now: datetime,
         return None
     try:
         local = datetime.strptime(text, MOMENT).replace(tzinfo=dates.zone(zone_name))
-    except ValueError:
+        moment = dates.as_utc(local)
+    except (ValueError, OverflowError):  # not a time, or one before the calendar's start
         fields.problem(name, N_("Write the date and time as year-month-day and hours:minutes, "
                                 "for example 2027-03-31T19:30."))
         return None
-    moment = dates.as_utc(local)
     if moment <= dates.as_utc(now):
         fields.problem(name, N_("Choose a time that has not passed yet."))
         return None
@@ -74,8 +74,8 @@ def read_moment(fields: Fields, name: str, zone_name: str, now: datetime,
 def _agenda(fields: Fields, form, choices: list) -> list:
     """The program ids ticked for the agenda, each one of ``choices`` (in their order)."""
     allowed = {str(program.id): program.id for program in choices}
-    ticked = [clean(value) for value in (form.getlist("programs") if hasattr(form, "getlist")
-                                         else form.get("programs", []))]
+    raw = form.getlist("programs") if hasattr(form, "getlist") else form.get("programs", [])
+    ticked = [clean(value) for value in ([raw] if isinstance(raw, str) else raw)]
     if any(value not in allowed for value in ticked):
         fields.problem("programs", N_("Choose programs of this round from the list."))
     return [pid for key, pid in allowed.items() if key in ticked]
