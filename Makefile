@@ -3,7 +3,8 @@
 #   make run   the package and its runtime dependencies in .venv, htmx from npm,
 #              compiled translations (setup-run);
 #   make test  that plus the test tools: pytest, hypothesis, Playwright; axe-core and
-#              vnu-jar from npm (setup); and Debian's Chromium and Java (system-packages,
+#              vnu-jar from npm (setup); and Debian's Chromium, Java and WeasyPrint's Pango,
+#              HarfBuzz and DejaVu fonts (system-packages,
 #              through apt-get: as root or with sudo).
 # An install is redone only when pyproject.toml or package-lock.json changes: the stamp
 # files below remember what was installed.

@@ -13,6 +13,7 @@ from datetime import timedelta
 from tests.arrange import action, add_finding, arrange, draft_by, join, planning
 from tests.helpers import VALID_PROGRAM, utcnow
 from tests.meetings.hall import meeting_of
+from tests.meetings.record_arrange import held_meeting
 from workflow.comments import commands as comment_commands
 from workflow.comments import facilitation
 from workflow.drafting import coauthors
@@ -79,6 +80,8 @@ PAGES = [
     Page("notification-settings", "/notifications/settings", ("resident",)),
     Page("approvals", "/approvals", ("official",)),
     Page("agreed-plan", "/approvals/plan?community=1&year=2027", ("official", "facilitator")),
+    Page("berita-acara", "/meetings/{meeting}/berita-acara", ("resident", "facilitator")),
+    Page("daftar-hadir", "/meetings/{meeting}/daftar-hadir", ("resident",)),
     Page("new-meeting", "/rounds/1/meetings/new", ("facilitator",)),
     Page("meeting-scheduled", "/meetings/{meeting_scheduled}", ("resident", "facilitator")),
     Page("meeting-open", "/meetings/{meeting_open}", ("resident", "facilitator")),
@@ -132,6 +135,8 @@ def arrange_village(db, users) -> dict:
     ids["organizing"] = action(db, users, "organizing")
     join(db, users, ids["organizing"], 3)
     ids["action"] = action(db, users, "action")
+    # A closed meeting with its roll and a guest, for the berita acara and the daftar hadir.
+    ids["meeting"] = held_meeting(db, users, decide=False)
     ids.update(meetings(db, users, ids["voting"]))
     # An open meeting deciding the voting program, eight residents present: the projector.
     ids["meeting"], _item = meeting_of(db, users, ids["voting"],

@@ -1,12 +1,16 @@
 """The personal-data registry is complete: every table that names a person is in the
 person's download and in being forgotten, and both do what the registry says."""
+import io
+import tempfile
 from datetime import timedelta
 
 from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel
 
 from tests.arrange import arrange
+from tests.core.test_uploads import PDF as SIGNED_PDF
 from tests.helpers import LOCALITY_ROUND, PROGRAM, utcnow
+from tests.meetings.record_arrange import held_meeting
 from workflow.assessment import commands as assessment
 from workflow.comments import commands as comment_commands
 from workflow.comments import facilitation
@@ -14,6 +18,7 @@ from workflow.core import audit, personal
 from workflow.drafting import coauthors
 from workflow.meetings import commands as meeting_commands
 from workflow.meetings import roll as meeting_roll
+from workflow.meetings import signed
 from workflow.notifications import commands as notification_settings
 from workflow.notifications.models import KINDS, REPLY, VOTE_OPENED
 from workflow.notifications.send import notify
@@ -90,6 +95,10 @@ def leave_a_trace_everywhere(db, users, app):
     notify(db, [warga.id], REPLY, link=f"/programs/{PROGRAM}", now=now, program_id=PROGRAM,
            actor_id=pendamping.id)
     notification_settings.choose_kinds(db, warga, [k for k in KINDS if k != VOTE_OPENED], now)
+    # The meeting's signed sheet (who attached it) and a correction to its record.
+    meeting_id = held_meeting(db, users, decide=False)
+    signed.upload_scan(db, pendamping, meeting_id, io.BytesIO(SIGNED_PDF), tempfile.mkdtemp(), now)
+    signed.add_addendum(db, pendamping, meeting_id, "Ralat: dimulai pukul 09.30.", now)
     # A meeting the facilitator scheduled, with warga1 on its roll (marked by the facilitator).
     meeting = meeting_commands.schedule_meeting(db, pendamping, LOCALITY_ROUND, {
         "title": "Musyawarah", "starts_at": (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),

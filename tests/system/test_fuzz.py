@@ -64,6 +64,7 @@ from tests.helpers import (
     utcnow,
 )
 from tests.meetings.hall import meeting_of
+from tests.meetings.record_arrange import held_meeting
 from workflow import demo
 from workflow.assessment import commands as assessment
 from workflow.comments import commands as comment_commands
@@ -317,6 +318,12 @@ UPLOAD = Kind(lambda w: st.one_of(
     st.builds(lambda head, tail: Upload(PEOPLE_CSV + head + tail),
               st.text(UNICODE, max_size=40).map(lambda t: t.encode()), RAW),
     st.binary(max_size=200).map(Upload)), NASTY_FILES)
+# A signed berita acara: the taken PDF, a nasty file, a picture that is none, or any bytes.
+SIGNED_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+NASTY_SCANS = NASTY_FILES[:4] + (Upload(SIGNED_PDF, "../../x.png"), Upload(b"hello", "x.png"),
+                                 Upload(b"%PDF-1.4 cut short", "x.pdf"))
+SCAN = Kind(lambda w: st.one_of(st.sampled_from(NASTY_SCANS), st.binary(max_size=200).map(
+    lambda data: Upload(data, "scan.jpg"))), NASTY_SCANS)
 # The file a confirm form carries back (base64): a valid one, a nasty one, or any text.
 PACKED = Kind(lambda w: st.one_of(
     st.sampled_from([imports.pack(f.data) for f in NASTY_FILES[:8]]), HOSTILE),
@@ -586,6 +593,23 @@ RECIPES = {
         fields={"reason": TEXT, "expected_state": STATE, "confirm": choice("yes", "no")},
         base=lambda w: ({"program_id": w["program"]["loc_agreed"], "name": "approve"},
                         {"expected_state": "agreed", "confirm": "yes"})),
+    # The meeting's record: closed meetings to name officers and attach a signed sheet to,
+    # a locked one to correct.
+    "meetings.set_officers": Recipe(
+        actors=("pendamping", "warga1"), url={"meeting_id": int_url("meetings")},
+        fields={"chair": TEXT, "secretary": TEXT},
+        base=lambda w: ({"meeting_id": w["meeting"]["closed_a"]},
+                        {"chair": "Bapak Ketua BPD", "secretary": "Ibu Nur"})),
+    "meetings.upload_scan": Recipe(
+        actors=("pendamping", "warga1"), url={"meeting_id": int_url("meetings")},
+        fields={"scan": SCAN},
+        base=lambda w: ({"meeting_id": w["meeting"]["closed_a"]}, {"scan": Upload(SIGNED_PDF, "scan.pdf")}),
+        finals=lambda w: [({"meeting_id": w["meeting"][key]}, {"scan": Upload(SIGNED_PDF, "scan.pdf")})
+                          for key in ("closed_a", "closed_b")]),
+    "meetings.add_addendum": Recipe(
+        actors=("pendamping", "warga1"), url={"meeting_id": int_url("meetings")},
+        fields={"body": TEXT},
+        base=lambda w: ({"meeting_id": w["meeting"]["locked"]}, {"body": "Ralat: rapat dimulai pukul 09.30."})),
     # Meetings (the world's "meeting" pool): each step's finals use meetings of their own,
     # so a nasty value the check lets through (a reason "a\x00b") cannot spend them.
     "meetings.create": Recipe(
@@ -775,6 +799,9 @@ def _build_world(url: str) -> dict:
                      for name in ("warga9", "warga10", "warga11")}
         keys.extensions[ENGINE_KEY].dispose()
         db.commit()
+        meetings = {}
+        for key, state in (("closed_a", "closed"), ("closed_b", "closed"), ("locked", "locked")):
+            meetings[key] = held_meeting(db, people, state=state, decide=False)
         p["outsider"] = commands.create_program(db, outsider, rnd.id, VALID_PROGRAM, "",
                                                 now).id
         # An open meeting with the voting program on its agenda, warga1-8 present.
@@ -788,7 +815,7 @@ def _build_world(url: str) -> dict:
         news_of_warga1 = db.exec(select(Notification.id).where(
             Notification.user_id == users["warga1"]).order_by(Notification.id)).first()
         db.commit()
-        meetings = {**meetings_of_the_world(db, people), "room": meeting}
+        meetings.update({**meetings_of_the_world(db, people), "room": meeting})
     engine.dispose()  # SQLite: closing the last connection folds the WAL into the file
     return {
         "program": p, "programs": sorted(p.values()) + [0, MISSING_ID],
@@ -1056,7 +1083,8 @@ class Env:
 
 
 @pytest.fixture
-def env(world, app, client, db, people, tables):
+def env(world, app, client, db, people, tables, tmp_path):
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")  # the signed sheets sent, the test's own
     return Env(world=world, app=app, client=client, db=db, people=people, tables=tables)
 
 

@@ -30,6 +30,7 @@ that is not in that table.
 """
 import io
 import secrets
+import tempfile
 from datetime import timedelta
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -50,6 +51,7 @@ from tests.helpers import (
     utcnow,
 )
 from tests.meetings.hall import meeting_of
+from tests.meetings.record_arrange import held_meeting
 from workflow.comments import commands as comment_commands
 from workflow.communities import imports, members
 from workflow.core.db import ENGINE_KEY, make_engine
@@ -58,6 +60,7 @@ from workflow.drafting import coauthors
 from workflow.engine.dates import local_time
 from workflow.engine.processes import TEMPLATES, TRANSITION_LABELS
 from workflow.meetings import commands as meeting_commands
+from workflow.meetings import signed
 from workflow.models import Ballot, Finding, Notification, User, Vote
 from workflow.notifications.models import REPLY
 from workflow.notifications.send import notify
@@ -238,6 +241,14 @@ EXPECTED = {
     # The year's agreed plan: its official and its facilitator.
     "approvals.plan": {"GET": row("login forbidden forbidden hidden ok ok forbidden")},
     "approvals.plan_csv": {"GET": row("login forbidden forbidden hidden ok ok forbidden")},
+    # The meeting's record: members read it; the facilitator (and the community's admin) writes it.
+    "meetings.berita_acara": {"GET": MEMBERS},
+    "meetings.berita_acara_pdf": {"GET": MEMBERS},
+    "meetings.daftar_hadir": {"GET": MEMBERS},
+    "meetings.set_officers": {"POST": ROUND_SETUP},
+    "meetings.upload_scan": {"POST": ROUND_SETUP},
+    "meetings.scan": {"GET": MEMBERS},
+    "meetings.add_addendum": {"POST": ROUND_SETUP},
     # Meetings: the community's facilitators and administrators run them; members read them.
     "meetings.new": {"GET": ROUND_SETUP},
     "meetings.create": {"POST": ROUND_SETUP},
@@ -325,6 +336,20 @@ def own_news(w) -> int:
                      .order_by(Notification.id.desc())).first()
     w.db.commit()
     return news
+
+
+def a_record(w, path: str, locked: bool = False) -> str:
+    """A closed meeting of the demo village (arranged before the case), locked by a signed
+    PDF when ``locked``, its files in a folder of the case's own; its URL ending in ``path``."""
+    w.app.config["UPLOAD_FOLDER"] = tempfile.mkdtemp(prefix="uploads-")
+    meeting_id = held_meeting(w.db, w.people, decide=False)
+    if locked:
+        signed.upload_scan(w.db, w.people["pendamping"], meeting_id, io.BytesIO(SIGNED_PDF),
+                           w.app.config["UPLOAD_FOLDER"], utcnow())
+    return f"/meetings/{meeting_id}{path}"
+
+
+SIGNED_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
 def a_meeting(w, path: str = "", opened: bool = False) -> str:
@@ -477,6 +502,16 @@ TARGETS = {
                        lambda w: "/approvals/plan?community=1&year=2027", None),
     "approvals.plan_csv": (("locality", "approved"),
                            lambda w: "/approvals/plan.csv?community=1&year=2027", None),
+    "meetings.berita_acara": (None, lambda w: a_record(w, "/berita-acara"), None),
+    "meetings.berita_acara_pdf": (None, lambda w: a_record(w, "/berita-acara.pdf"), None),
+    "meetings.daftar_hadir": (None, lambda w: a_record(w, "/daftar-hadir"), None),
+    "meetings.set_officers": (None, lambda w: a_record(w, "/officers"),
+                              lambda w: {"chair": "Bapak Ketua BPD", "secretary": "Ibu Nur"}),
+    "meetings.upload_scan": (None, lambda w: a_record(w, "/scan"),
+                             lambda w: {"scan": (io.BytesIO(SIGNED_PDF), "berita-acara.pdf")}),
+    "meetings.scan": (None, lambda w: a_record(w, "/scan", locked=True), None),
+    "meetings.add_addendum": (None, lambda w: a_record(w, "/addenda", locked=True),
+                              lambda w: {"body": "Ralat: rapat dimulai pukul 09.30."}),
     "meetings.new": (None, lambda w: f"/rounds/{LOCALITY_ROUND}/meetings/new", None),
     "meetings.create": (None, lambda w: f"/rounds/{LOCALITY_ROUND}/meetings",
                         lambda w: {**MEETING_FORM, "starts_at": tomorrow_local()}),
@@ -687,7 +722,7 @@ def test_matrix(endpoint, method, step, actor, request, monkeypatch, client, db,
         else:
             response = send(client, url, token, form_of(world))
         got = outcome(response, url)
-        body = response.get_data(as_text=True)
+        body = response.get_data().decode(errors="replace")  # a PDF is no UTF-8
         detail = f"{response.status_code} {body[:300]!r}"
     except Exception as error:  # TESTING propagates a 500 as the exception itself
         got, body, detail = "error", "", repr(error)

@@ -28,3 +28,5 @@ def within(text: str, limit: int, field: str) -> str:
         raise Refusal("invalid", too_long(limit), {field: too_long(limit)})
     return text
 MINUTES = 8000          # the minutes (notulen) noted for one agenda item of a meeting
+ADDENDUM = 4000         # a correction to a locked meeting's record
+OFFICER = 120           # the chair's or the secretary's name: Meeting.chair's column

@@ -221,7 +221,10 @@ def init_app(app) -> None:
     from workflow.communities import views as communities
     from workflow.drafting import views as drafting
     from workflow.glossary import views as glossary_views
-    from workflow.meetings import room_views  # noqa: F401  (the hall's routes, on meetings.bp)
+    from workflow.meetings import (
+        record_views,  # noqa: F401 (record_views: its routes on meetings.bp)
+        room_views,  # noqa: F401  (the hall's routes, on meetings.bp)
+    )
     from workflow.meetings import views as meetings
     from workflow.notifications import views as notifications
     from workflow.organizing import views as organizing
