@@ -194,16 +194,27 @@ def steps_on(page: str) -> list:
     return re.findall(r'data-transition="(\w+)"', page)
 
 
-def freeze_web_clock(monkeypatch, moment) -> None:
-    """Stop the web layer's clock (render.now, imported by name by each blueprint) at
-    ``moment``, so a test of "today" passes at every hour of the day."""
+def _set_web_clock(monkeypatch, clock) -> None:
+    """Put ``clock`` in place of the web layer's (render.now, imported by name by each
+    blueprint)."""
     import importlib
     import sys
     # By its module name: the package's attribute "render" is the function of that name.
     original = importlib.import_module("workflow.web.render").now
     for name, module in list(sys.modules.items()):
         if name.startswith("workflow") and getattr(module, "now", None) is original:
-            monkeypatch.setattr(module, "now", lambda: moment)
+            monkeypatch.setattr(module, "now", clock)
+
+
+def freeze_web_clock(monkeypatch, moment) -> None:
+    """Stop the web layer's clock at ``moment``, so a test of "today" passes at every hour
+    of the day."""
+    _set_web_clock(monkeypatch, lambda: moment)
+
+
+def shift_web_clock(monkeypatch, shift) -> None:
+    """Move the web layer's clock by ``shift`` (a timedelta); it keeps ticking from there."""
+    _set_web_clock(monkeypatch, lambda: datetime.now(UTC) + shift)
 
 
 def findings_of(db, program_id) -> list:

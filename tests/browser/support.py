@@ -271,6 +271,14 @@ def comment(page, body: str, javascript: bool = True) -> None:
         assert_not_reloaded(page, "sending a comment")
 
 
+def mark_present(page, username: str) -> None:
+    """At an open meeting, tap the invitee's row of the roll and wait for it to say present."""
+    doing(page, f"marking {username} present")
+    row = page.locator(f'[data-member="{username}"]')
+    row.locator('[data-action="mark-present"]').click()
+    expect(page.locator(f'[data-member="{username}"]')).to_have_attribute("data-present", "true")
+
+
 def tally_count(page, choice: str):
     """The count shown for ``choice`` inside the tally element."""
     return page.locator(f'[data-tally] [data-count="{choice}"] strong')

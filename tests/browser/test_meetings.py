@@ -6,18 +6,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import doing
+from tests.browser.support import doing, mark_present
 from tests.helpers import LOCALITY_ROUND, freeze_web_clock
 from tests.meetings.conftest import MORNING
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
-
-
-def mark_present(page, username: str) -> None:
-    doing(page, f"marking {username} present")
-    row = page.locator(f'[data-member="{username}"]')
-    row.locator('[data-action="mark-present"]').click()
-    expect(page.locator(f'[data-member="{username}"]')).to_have_attribute("data-present", "true")
 
 
 def test_the_facilitator_runs_the_roll(village_either_way, monkeypatch):

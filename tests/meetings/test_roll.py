@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from tests.helpers import db_state, freeze_web_clock, is_fragment, login_as, refusal_text, send
 from tests.meetings.conftest import MORNING
+from tests.meetings.hall import hall
 from tests.system.test_queries import counted
 from workflow.engine.reasons import Refusal
 from workflow.meetings import commands, roll
@@ -43,6 +44,21 @@ def test_seven_of_twelve_is_no_quorum_and_nine_is(client, db, users, opened, mon
         response = send(client, f"/meetings/{opened}/present", token, {"member": name}, htmx=True)
         assert response.status_code == 200 and is_fragment(response)
     assert quorum_on(response.get_data(as_text=True)) == (9, 12, "true")
+
+
+def test_marked_present_over_htmx_brings_the_hall_votes_along(client, db, people):
+    """The swapped roll carries the agenda too (its forms select it by id): under an open
+    ballot the resident just marked present has a row of the room's votes at once."""
+    meeting_id, _item = hall(db, people, present=("warga1", "warga2", "warga3"))
+    token = login_as(client, people["pendamping"])
+    page = client.get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    assert page.count('hx-select-oob="#items"') == 13        # 12 invitees and the guest form
+    response = send(client, f"/meetings/{meeting_id}/present", token, {"member": "warga4"},
+                    htmx=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and is_fragment(response)
+    assert 'id="attendance"' in body and 'id="items"' in body
+    assert body.count("data-voter=") == 4 and 'data-voter="warga4"' in body
 
 
 def test_a_second_press_marks_absent_again(client, db, users, opened, monkeypatch):
