@@ -43,7 +43,7 @@ def test_a_refused_comment_keeps_the_discussion_on_the_page(chromium_village, db
     commands.fire_transition(db, people["warga2"], PROGRAM, "withdraw", utcnow())
     resident.locator('#comments input[name=stance][value=question]').check()
     resident.locator("#comment-body").fill("Kapan mulai dikerjakan?")
-    resident.locator("#comments [type=submit]").click()
+    resident.locator("#comment-form [type=submit]").click()
     expect(resident.locator("#messages #refused")).to_contain_text(
         "Program ini sudah ditutup untuk komentar.")
     expect(comments).to_have_count(1)
