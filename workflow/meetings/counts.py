@@ -1,5 +1,6 @@
-"""The counts of a secret ballot in the hall: nobody's choice is recorded by name, so the
-facilitator enters how many chose each option, and the tally adds them to the phones' votes
+"""A secret ballot counted in the hall: the facilitator enters how many chose each option.
+
+Nobody's choice is recorded by name; the tally adds the counts to the phones' votes
 (voting/queries.py ``counted``).
 
 The total is checked against those who can still be counted in the room: the residents

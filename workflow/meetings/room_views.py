@@ -1,5 +1,4 @@
-"""The hall's routes: votes recorded in the room, a secret ballot's counts, the minutes per
-item, the projector.
+"""The hall's routes: votes and counts recorded in the room, the minutes, the projector.
 
 They live on the meetings blueprint (workflow/meetings/views.py); importing this module
 adds them to it.
