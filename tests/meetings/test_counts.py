@@ -11,7 +11,7 @@ from tests.helpers import PROGRAM, db_state, login_as, send, utcnow
 from tests.meetings.hall import hall
 from workflow.core.audit import Event
 from workflow.engine.reasons import Refusal
-from workflow.meetings import counts
+from workflow.meetings import counts, queries, record
 from workflow.meetings.models import CLOSED, RoomCount
 from workflow.rounds.models import Round
 from workflow.voting import commands as voting_commands
@@ -59,6 +59,10 @@ def test_room_counts_add_to_the_phones_votes_and_close_the_ballot(db, people):
     tally = json.loads(event.payload)["tally"]
     assert tally["counts"] == {"agree": 8, "abstain": 0, "disagree": 1, "block": 0}
     assert tally["cast"] == 9 and tally["quorum_met"] is True
+    # The berita acara prints the counts the closing step stored: the room's among them.
+    found = queries.find(db, meeting_id, people["pendamping"])
+    decision = [d for d in record.meeting_record(db, found, utcnow()).decisions if d.tally]
+    assert [d.tally["counts"]["agree"] for d in decision] == [8]
 
 
 def test_saving_again_replaces_the_counts_and_is_audited_without_names(db, people):
@@ -90,6 +94,21 @@ def test_a_present_resident_who_voted_on_a_phone_is_not_counted_again(db, people
     assert db_state(db) == before
     enter(db, people, meeting_id, agree=6)
     assert ballot_tally(db, open_ballot(db, PROGRAM), db.get(Round, 1)).cast == 9
+
+
+def test_once_the_room_is_counted_its_present_residents_do_not_vote_on_a_phone_too(db, people):
+    meeting_id = secret_hall(db, people)
+    enter(db, people, meeting_id, agree=5, disagree=1)
+    before = db_state(db)
+    with pytest.raises(Refusal) as refused:
+        voting_commands.cast_vote(db, people["warga1"], PROGRAM, "block", "Mahal.", utcnow())
+    assert refused.value.kind == "conflict" and "counted there" in str(refused.value.reason)
+    assert db_state(db) == before
+    # One who voted on a phone before may still change that vote; the absent vote as before.
+    voting_commands.cast_vote(db, people["warga7"], PROGRAM, "disagree", "", utcnow())
+    voting_commands.cast_vote(db, people["warga10"], PROGRAM, "agree", "", utcnow())
+    tally = ballot_tally(db, open_ballot(db, PROGRAM), db.get(Round, 1))
+    assert (tally.cast, tally.counts["agree"], tally.counts["disagree"]) == (10, 8, 2)
 
 
 @pytest.mark.parametrize("case", ["over", "negative", "not_whole", "block_without_reason",

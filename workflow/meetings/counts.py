@@ -73,6 +73,15 @@ def room_of(session: Session, meeting: Meeting, rnd: Round, ballot_ids: list) ->
             for b in ballot_ids}
 
 
+def counted_in_room(session: Session, ballot_id: int, user_id: int) -> bool:
+    """Whether ``user_id`` was present at a meeting that entered counts for the secret
+    ballot: they are counted in the hall (or could have been), not on their phone too."""
+    return session.exec(select(RoomCount.id).join(
+        Invitee, Invitee.meeting_id == RoomCount.meeting_id).where(
+        RoomCount.ballot_id == ballot_id, Invitee.user_id == user_id,
+        Invitee.present_at.is_not(None)).limit(1)).first() is not None
+
+
 def _read(kind: str, raw: dict) -> dict:
     """choice -> whole number from the form's fields (an empty field is 0); else invalid."""
     numbers, errors = {}, {}
