@@ -10,7 +10,7 @@ from workflow.comments.models import Comment, DiscussionSummary
 from workflow.communities.models import Community, Dusun
 from workflow.core.audit import Event
 from workflow.drafting.models import CoauthorInvitation, Revision
-from workflow.meetings.models import Addendum, AgendaItem, Guest, Invitee, Meeting
+from workflow.meetings.models import Addendum, AgendaItem, Guest, Invitee, Meeting, RoomCount
 from workflow.notifications.models import Notification, NotificationMute
 from workflow.organizing.models import Supporter
 from workflow.people.models import ActivationCode, LoginAttempt, LoginSession, Membership, User
@@ -22,4 +22,4 @@ __all__ = ["ActivationCode", "Ballot", "Comment", "Community", "Dusun", "Event",
            "LoginAttempt", "LoginSession", "Membership", "Notification", "NotificationMute",
            "Program", "ProgramAuthor", "Round", "Supporter", "User", "Vote",
            "CoauthorInvitation", "DiscussionSummary", "Revision",
-           "Addendum", "AgendaItem", "Guest", "Invitee", "Meeting"]
+           "Addendum", "AgendaItem", "Guest", "Invitee", "Meeting", "RoomCount"]

@@ -17,6 +17,7 @@ from workflow.comments import facilitation
 from workflow.core import audit, personal
 from workflow.drafting import coauthors
 from workflow.meetings import commands as meeting_commands
+from workflow.meetings import counts as room_counts
 from workflow.meetings import roll as meeting_roll
 from workflow.meetings import signed
 from workflow.notifications import commands as notification_settings
@@ -29,6 +30,7 @@ from workflow.people import queries as people_queries
 from workflow.people.models import LoginAttempt, User
 from workflow.programs import commands
 from workflow.voting import commands as voting_commands
+from workflow.voting.queries import open_ballot
 
 ACTION_ROUND, PLANNING_ROUND = 3, 2
 
@@ -102,9 +104,18 @@ def leave_a_trace_everywhere(db, users, app):
     # A meeting the facilitator scheduled, with warga1 on its roll (marked by the facilitator).
     meeting = meeting_commands.schedule_meeting(db, pendamping, LOCALITY_ROUND, {
         "title": "Musyawarah", "starts_at": (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
-        "place": "Balai Desa"}, now)
+        "place": "Balai Desa", "programs": [str(PROGRAM)]}, now)
     meeting_commands.open_meeting(db, pendamping, meeting.id, meeting.starts_at)
     meeting_roll.toggle_present(db, pendamping, meeting.id, warga.username, meeting.starts_at)
+    # The program's ballot made secret: the facilitator enters the counts of the room
+    # (warga2, present, has not voted on a phone).
+    ballot = open_ballot(db, PROGRAM)
+    ballot.secret = True
+    db.add(ballot)
+    db.commit()
+    meeting_roll.toggle_present(db, pendamping, meeting.id, "warga2", meeting.starts_at)
+    room_counts.record_room_counts(db, pendamping, meeting.id, PROGRAM, {"agree": "1"}, "",
+                                   meeting.starts_at)
     for person in (warga, pendamping):
         logins.record_attempt(db, person.username, "127.0.0.1", now, succeeded=True)
         logins.start_session(db, person, now)

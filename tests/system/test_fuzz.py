@@ -574,6 +574,13 @@ RECIPES = {
         base=lambda w: ({"meeting_id": w["meeting"]["room"]},
                         {"program": w["program"]["loc_voting"], "voter": "warga3",
                          "choice": "agree"})),
+    "meetings.room_counts": Recipe(
+        actors=("pendamping", "warga5"), url={"meeting_id": int_url("meetings")},
+        fields={"program": from_world("programs"), "agree": NUMBER, "abstain": NUMBER,
+                "disagree": NUMBER, "block": NUMBER, "reason": TEXT},
+        base=lambda w: ({"meeting_id": w["meeting"]["secret"]},
+                        {"program": w["program"]["loc_secret"], "agree": "5",
+                         "disagree": "1", "block": "1", "reason": "Biaya belum jelas."})),
     "meetings.save_minutes": Recipe(
         actors=("pendamping", "warga5"),
         url={"meeting_id": int_url("meetings"), "item_id": int_url("items")},
@@ -807,6 +814,13 @@ def _build_world(url: str) -> dict:
         # An open meeting with the voting program on its agenda, warga1-8 present.
         meeting, item = meeting_of(db, people, p["loc_voting"],
                                    present=tuple(f"warga{i}" for i in range(1, 9)))
+        # A secret ballot on another open meeting's agenda, warga1-8 present: room counts.
+        p["loc_secret"] = new(LOCALITY_ROUND, "warga6")
+        fire(p["loc_secret"], "submit", "warga6")
+        fire(p["loc_secret"], "open_discussion")
+        fire(p["loc_secret"], "open_voting", form={"secret": "on"})
+        secret_meeting, _item = meeting_of(db, people, p["loc_secret"],
+                                           present=tuple(f"warga{i}" for i in range(1, 9)))
         users = {u.username: u.id for u in db.exec(select(User))}
         seberang_id = seberang.id
         findings = sorted(db.exec(select(Finding.id)))
@@ -815,7 +829,8 @@ def _build_world(url: str) -> dict:
         news_of_warga1 = db.exec(select(Notification.id).where(
             Notification.user_id == users["warga1"]).order_by(Notification.id)).first()
         db.commit()
-        meetings.update({**meetings_of_the_world(db, people), "room": meeting})
+        meetings.update({**meetings_of_the_world(db, people), "room": meeting,
+                         "secret": secret_meeting})
     engine.dispose()  # SQLite: closing the last connection folds the WAL into the file
     return {
         "program": p, "programs": sorted(p.values()) + [0, MISSING_ID],

@@ -261,6 +261,7 @@ EXPECTED = {
     "meetings.present": {"POST": ROUND_SETUP},
     "meetings.guests": {"POST": ROUND_SETUP},
     "meetings.room_vote": {"POST": ROUND_SETUP},          # warga3, present
+    "meetings.room_counts": {"POST": ROUND_SETUP},        # a secret ballot, warga1-3 present
     "meetings.save_minutes": {"POST": ROUND_SETUP},
     "meetings.show_screen": {"GET": MEMBERS},
 }
@@ -301,6 +302,16 @@ def a_hall(w) -> int:
     before the case); its agenda item in ``w.item``."""
     w.meeting, w.item = meeting_of(w.db, w.people, w.program)
     return w.meeting
+
+
+def a_secret_hall(w) -> int:
+    """a_hall, the case's open ballot made secret: the room enters its counts."""
+    ballot = w.db.exec(select(Ballot).where(Ballot.program_id == w.program,
+                                            Ballot.closed_at.is_(None))).one()
+    ballot.secret = True
+    w.db.add(ballot)
+    w.db.commit()
+    return a_hall(w)
 
 
 def deactivated(w, username: str) -> str:
@@ -530,6 +541,9 @@ TARGETS = {
     "meetings.room_vote": (PROGRAM_PAGE, lambda w: f"/meetings/{a_hall(w)}/votes",
                            lambda w: {"program": str(w.program), "voter": "warga3",
                                       "choice": "agree"}),
+    "meetings.room_counts": (PROGRAM_PAGE, lambda w: f"/meetings/{a_secret_hall(w)}/counts",
+                             lambda w: {"program": str(w.program), "agree": "2",
+                                        "disagree": "1"}),
     "meetings.save_minutes": (PROGRAM_PAGE, lambda w: f"/meetings/{a_hall(w)}/items/"
                                                       f"{w.item}/minutes",
                               lambda w: {"notes": "Warga sepakat."}),

@@ -166,9 +166,15 @@ class Tally:
 
 def tally(kind: str, choices, eligible: int, quorum, threshold) -> Tally:
     """Count ``choices`` (an iterable of choice names) on a ballot of ``kind``."""
+    return tally_counts(kind, ((choice, 1) for choice in choices), eligible, quorum, threshold)
+
+
+def tally_counts(kind: str, counted, eligible: int, quorum, threshold) -> Tally:
+    """The tally of ``counted``, (choice, how many) pairs: the votes and the counts a
+    facilitator entered in the room for a secret ballot add up alike."""
     counts = dict.fromkeys(CHOICES[kind], 0)
-    for choice in choices:
-        counts[choice] += 1
+    for choice, many in counted:
+        counts[choice] += many
     return Tally(kind, counts, eligible, quorum_needed(eligible, quorum),
                  as_fraction(threshold))
 

@@ -79,6 +79,22 @@ class Addendum(SQLModel, table=True):
     written_at: datetime
 
 
+class RoomCount(SQLModel, table=True):
+    """How many in the hall chose ``choice`` on a secret ballot, as the facilitator counted
+    them (a show of papers, not names): one row per choice, replaced when corrected."""
+    __table_args__ = (UniqueConstraint("ballot_id", "meeting_id", "choice"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ballot_id: int = Field(foreign_key="ballot.id", index=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    choice: str = Field(max_length=16)
+    count: int
+    # On the block row: the objections' reasons as the room gave them, without names, so
+    # that the next round of discussion can answer them as it answers a phone's objection.
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    recorded_by: int = Field(foreign_key="user.id")
+    recorded_at: datetime
+
+
 register(
     PersonalData("meetings_scheduled", (Meeting.created_by, Meeting.scan_uploaded_by),
                  kept="the meeting is the village's record; it names who scheduled it"),
@@ -86,4 +102,7 @@ register(
                  kept="the attendance list (daftar hadir) is part of the official record"),
     PersonalData("meeting_addenda", (Addendum.written_by,),
                  kept="a correction to the official record stays with it"),
+    PersonalData("room_counts_recorded", (RoomCount.recorded_by,),
+                 kept="counts of a secret ballot in the hall: they hold no one's choice, "
+                      "and the decision rests on them"),
 )

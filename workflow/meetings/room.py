@@ -3,7 +3,8 @@ agenda item's open ballot, and the agenda's part of the meeting page (items.html
 
 A resident who voted online and then in the room is counted once: the room vote replaces
 the online one (the voting table's unique key holds one vote per person and ballot), and the
-audit chain says who recorded it.
+audit chain says who recorded it. A secret ballot is not recorded by name: the facilitator
+enters the room's counts instead (counts.py).
 """
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,7 @@ from workflow.engine import ballots as voting
 from workflow.engine.processes import RESIDENT
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean
-from workflow.meetings import queries
+from workflow.meetings import counts, queries
 from workflow.meetings.models import OPEN, AgendaItem, Invitee, Meeting
 from workflow.people.models import Membership, User
 from workflow.programs.models import Program
@@ -165,8 +166,11 @@ def items_part(session: Session, meeting: Meeting, rnd: Round, role: str | None)
     items = agenda(session, meeting, rnd)
     facilitator = role == RUNNER
     named = [i.ballot.id for i in items if i.ballot and not i.ballot.secret]
-    return {"items": items, "is_facilitator": facilitator,
-            "voting_open": facilitator and meeting.state == OPEN,
+    secret = [i.ballot.id for i in items if i.ballot and i.ballot.secret]
+    voting_open = facilitator and meeting.state == OPEN
+    return {"items": items, "is_facilitator": facilitator, "voting_open": voting_open,
             "voters": present_voters(session, meeting, rnd, named)
-            if facilitator and meeting.state == OPEN and named else [],
+            if voting_open and named else [],
+            # A secret ballot is counted, not named: the form of counts per choice.
+            "rooms": counts.room_of(session, meeting, rnd, secret) if voting_open else {},
             "choices": voting.CHOICES, "needs_reason": voting.NEEDS_REASON}

@@ -1,4 +1,4 @@
-"""The hall's routes: votes recorded in the room, the minutes per item, the projector.
+"""The hall's routes: votes and counts recorded in the room, the minutes, the projector.
 
 They live on the meetings blueprint (workflow/meetings/views.py); importing this module
 adds them to it.
@@ -9,7 +9,7 @@ from flask_babel import gettext
 from workflow.core.db import get_session
 from workflow.engine.reasons import Refusal
 from workflow.engine.text import is_number
-from workflow.meetings import minutes, room, screen
+from workflow.meetings import counts, minutes, room, screen
 from workflow.meetings.views import bp
 from workflow.web.extensions import htmx
 from workflow.web.login import login_required
@@ -56,6 +56,17 @@ def room_vote(meeting_id: int):
         get_session(), g.user, meeting_id, int(program) if is_number(program, 9) else -1,
         request.form.get("voter", ""), request.form.get("choice", ""),
         request.form.get("reason", ""), now()), done=gettext("The vote from the room is recorded."))
+
+
+@bp.post("/meetings/<id:meeting_id>/counts")
+@login_required
+def room_counts(meeting_id: int):
+    """The facilitator enters how many in the hall chose each option of a secret ballot."""
+    program = request.form.get("program", "")
+    return _act(meeting_id, lambda: counts.record_room_counts(
+        get_session(), g.user, meeting_id, int(program) if is_number(program, 9) else -1,
+        request.form.to_dict(), request.form.get("reason", ""), now()),
+        done=gettext("The counts from the room are saved."))
 
 
 @bp.post("/meetings/<id:meeting_id>/items/<id:item_id>/minutes")

@@ -11,11 +11,12 @@ from workflow.engine import ballots as voting
 from workflow.engine.processes import FACILITATOR, RESIDENT
 from workflow.engine.reasons import N_, Reason, Refusal
 from workflow.engine.text import clean
+from workflow.meetings.counts import counted_in_room
 from workflow.people.models import User
 from workflow.people.passwords import role_in
 from workflow.programs.access import load_program, member_roles
 from workflow.voting.models import Vote
-from workflow.voting.queries import open_ballot
+from workflow.voting.queries import my_vote, open_ballot
 
 
 def _open_ballot_for_vote(session, program, rnd):
@@ -52,6 +53,12 @@ def cast_vote(session: Session, actor, program_id: int, choice: str, reason: str
     if RESIDENT not in roles:
         raise Refusal("forbidden", Reason(N_("Only residents of the community vote.")))
     ballot = _open_ballot_for_vote(session, program, rnd)
+    if ballot.secret and my_vote(session, ballot, actor.id) is None \
+            and counted_in_room(session, ballot.id, actor.id):
+        # Counted once: the hall's counts of this secret ballot may include this resident.
+        raise Refusal("conflict", Reason(N_("You were present when the room's votes on this "
+                                            "secret ballot were counted: you are counted "
+                                            "there.")))
     problem = voting.check_choice(ballot.kind, choice, clean(reason))
     if problem:
         raise Refusal("invalid", problem, {"choice": problem})

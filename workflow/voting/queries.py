@@ -3,11 +3,12 @@ the objections raised; each in a fixed number of queries.
 """
 import json
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, union_all
 from sqlmodel import Session, select
 
 from workflow.engine import ballots as voting
 from workflow.engine.processes import FACILITATOR, RESIDENT
+from workflow.meetings.models import RoomCount
 from workflow.people.models import Membership, User
 from workflow.programs.queries import latest_payload
 from workflow.rounds.models import Round
@@ -48,11 +49,23 @@ def eligible_voters(session: Session, community_id: int, ballot_id: int | None =
         Membership.community_id == community_id, Membership.role == RESIDENT, present)).one()
 
 
+def counted(ballot_id: int):
+    """(choice, how many) of a ballot in one aggregate query: the votes cast (on phones or
+    recorded by name in the room) and the counts of a secret ballot entered in the hall
+    (meetings/counts.py), which count towards the quorum like votes."""
+    votes = select(Vote.choice.label("choice"), func.count().label("many")).where(
+        Vote.ballot_id == ballot_id).group_by(Vote.choice)
+    room = select(RoomCount.choice.label("choice"), RoomCount.count.label("many")).where(
+        RoomCount.ballot_id == ballot_id)
+    both = union_all(votes, room).subquery()
+    return select(both.c.choice, func.sum(both.c.many)).group_by(both.c.choice)
+
+
 def ballot_tally(session: Session, ballot: Ballot, rnd: Round) -> voting.Tally:
-    choices = session.exec(select(Vote.choice).where(Vote.ballot_id == ballot.id)).all()
-    return voting.tally(ballot.kind, choices,
-                        eligible_voters(session, rnd.community_id, ballot.id),
-                        rnd.quorum, rnd.consent_threshold)
+    rows = session.exec(counted(ballot.id)).all()
+    return voting.tally_counts(ballot.kind, ((c, int(n)) for c, n in rows),
+                               eligible_voters(session, rnd.community_id, ballot.id),
+                               rnd.quorum, rnd.consent_threshold)
 
 
 def last_result(history_rows: list) -> dict | None:
@@ -100,9 +113,13 @@ def objections(session: Session, ballot: Ballot | None) -> list:
     """The reasons given with objections (keberatan), without names, oldest first."""
     if ballot is None:
         return []
-    return session.exec(select(Vote.reason).where(
+    reasons = session.exec(select(Vote.reason).where(
         Vote.ballot_id == ballot.id, Vote.choice.in_(voting.NEEDS_REASON))
         .order_by(Vote.id)).all()
+    # The reasons the room gave for a secret ballot's objections (meetings/counts.py).
+    return reasons + session.exec(select(RoomCount.reason).where(
+        RoomCount.ballot_id == ballot.id, RoomCount.choice.in_(voting.NEEDS_REASON),
+        RoomCount.count > 0).order_by(RoomCount.meeting_id)).all()
 
 
 def last_closed_ballot(session: Session, program_id: int) -> Ballot | None:
