@@ -53,6 +53,7 @@ def test_scheduling_invites_every_active_resident(client, db, users, monkeypatch
     page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert 'data-meeting-state="scheduled"' in page
     assert 'data-action="open-meeting"' in page
+    assert 'data-agenda-item="1"' in page  # the contract's hook on the agenda's program
 
 
 @pytest.mark.parametrize(("change", "field"), [
